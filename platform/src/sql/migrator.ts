@@ -1,0 +1,20 @@
+/**
+ * Runs the registered migrations with Kysely's Migrator. Each feature names its
+ * migrations `<feature>/<nnnn>_<what>`; features land at different times, so a new
+ * feature's migrations may sort before already-applied ones (`allowUnorderedMigrations`).
+ */
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+
+export async function runMigrations(db: Kysely<any>, migrations: Record<string, Migration>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`migration ${failed ?? '(unknown)'} failed: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { skipUnlessReachable, testEngines, uniqueTestName } from '../testing/engines.ts';
+import { runContract } from './contract.case.ts';
+import { PostgresEngine } from './postgres.ts';
+
+const skip = await skipUnlessReachable('postgres');
+
+async function dropSchema(schema: string) {
+  const client = new pg.Client(testEngines.postgres);
+  await client.connect();
+  await client.query(`drop schema if exists ${schema} cascade`);
+  await client.end();
+}
+
+describe('postgres engine contract', { skip }, () => {
+  const schema = uniqueTestName('sqlc');
+  runContract({
+    create: async () => {
+      const engine = new PostgresEngine({ connectionString: testEngines.postgres, schema });
+      const close = engine.close.bind(engine);
+      engine.close = async () => {
+        await close();
+        await dropSchema(schema);
+      };
+      return engine;
+    },
+  });
+});
+
+describe('postgres engine', { skip }, () => {
+  test('isolates tables in its own schema', async () => {
+    const schema = uniqueTestName('sqls');
+    const engine = new PostgresEngine({ connectionString: testEngines.postgres, schema });
+    await engine.migrate({ 'x/0001': { up: (db) => db.schema.createTable('only_here').addColumn('id', 'integer').execute() } });
+    const found = await sql<{ table_schema: string }>`select table_schema from information_schema.tables where table_name = 'only_here'`.execute(engine.db);
+    assert.ok(found.rows.some((r) => r.table_schema === schema));
+    await engine.close();
+    await dropSchema(schema);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * The embedded SQL engine: better-sqlite3 in WAL mode behind Kysely. One process owns
+ * the file; Kysely serialises statements on the single connection, so a transaction
+ * never interleaves with another.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  Kysely,
+  SqliteDialect,
+  sql,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
+import type { Migration } from 'kysely/migration';
+import { normalizeInt64 } from './integers.ts';
+import type { SqlEngine } from './interface.ts';
+import { runMigrations } from './migrator.ts';
+
+export interface SqliteOptions {
+  /** File path, or `:memory:` for a throwaway database. */
+  filename: string;
+  /** How long a writer waits for another process's lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+/** Turns the bigint values of safe-integer mode into the seam's number-or-string rule. */
+class Int64ResultPlugin implements KyselyPlugin {
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    for (const row of args.result.rows) {
+      for (const key in row) {
+        const value = row[key];
+        if (typeof value === 'bigint') row[key] = normalizeInt64(value);
+      }
+    }
+    return args.result;
+  }
+}
+
+export class SqliteEngine<DB = any> implements SqlEngine<DB> {
+  readonly name = 'sqlite' as const;
+  readonly capabilities = { supportsSkipLocked: false, multiNode: false };
+  readonly db: Kysely<DB>;
+
+  constructor(options: SqliteOptions) {
+    if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+    const database = new Database(options.filename);
+    // Snowflake ids exceed 2^53: read every integer exactly, then normalise.
+    database.defaultSafeIntegers(true);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db = new Kysely<DB>({ dialect: new SqliteDialect({ database }), plugins: [new Int64ResultPlugin()] });
+  }
+
+  migrate(migrations: Record<string, Migration>): Promise<void> {
+    return runMigrations(this.db, migrations);
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

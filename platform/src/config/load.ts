@@ -1,0 +1,53 @@
+/**
+ * Reads and validates the environment once at start. A bad value stops the process
+ * with one line naming the variable; nothing starts half-configured.
+ */
+import { ConfigError, configSpec, type VariableSpec } from './spec.ts';
+
+type Spec = typeof configSpec;
+type ValueOf<S> = S extends VariableSpec<infer T> ? T : never;
+type Optional<K extends keyof Spec> = Spec[K]['defaultValue'] extends string ? never : K;
+
+export type Config = { readonly [K in keyof Spec as Optional<K> extends never ? K : never]: ValueOf<Spec[K]> } & {
+  readonly [K in keyof Spec as Optional<K>]?: ValueOf<Spec[K]>;
+} & { readonly s3?: S3Config };
+
+export interface S3Config {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  forcePathStyle: boolean;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(configSpec) as [string, VariableSpec<unknown>][]) {
+    const raw = env[spec.name];
+    const source = raw === undefined || raw === '' ? spec.defaultValue : raw;
+    if (source === undefined) continue;
+    try {
+      values[key] = spec.parse(source);
+    } catch (error) {
+      throw new ConfigError(spec.name, (error as Error).message);
+    }
+  }
+  if ((values.s3Endpoint === undefined) !== (values.s3Bucket === undefined)) {
+    throw new ConfigError(values.s3Endpoint ? 'S3_BUCKET' : 'S3_ENDPOINT', 'S3_ENDPOINT and S3_BUCKET must be set together');
+  }
+  if (typeof values.cursorSecret === 'string' && values.cursorSecret.length < 32) {
+    throw new ConfigError('CURSOR_SECRET', 'must be at least 32 characters');
+  }
+  if (values.s3Endpoint) {
+    values.s3 = {
+      endpoint: values.s3Endpoint,
+      bucket: values.s3Bucket,
+      region: values.s3Region,
+      accessKeyId: values.s3AccessKeyId,
+      secretAccessKey: values.s3SecretAccessKey,
+      forcePathStyle: values.s3ForcePathStyle,
+    };
+  }
+  return values as Config;
+}

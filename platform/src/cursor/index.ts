@@ -1,0 +1,4 @@
+/**
+ * Opaque, signed keyset-pagination cursors.
+ */
+export { CursorCodec, type SortKey } from './cursor.ts';

@@ -5,12 +5,14 @@
 import { ConfigError, configSpec, type VariableSpec } from './spec.ts';
 
 type Spec = typeof configSpec;
-type ValueOf<S> = S extends VariableSpec<infer T> ? T : never;
-type Optional<K extends keyof Spec> = Spec[K]['defaultValue'] extends string ? never : K;
+type ValueOf<S> = S extends VariableSpec<infer T, infer _D> ? T : never;
+type WithDefault = { [K in keyof Spec]: Spec[K]['defaultValue'] extends string ? K : never }[keyof Spec];
+type WithoutDefault = Exclude<keyof Spec, WithDefault>;
 
-export type Config = { readonly [K in keyof Spec as Optional<K> extends never ? K : never]: ValueOf<Spec[K]> } & {
-  readonly [K in keyof Spec as Optional<K>]?: ValueOf<Spec[K]>;
-} & { readonly s3?: S3Config };
+/** The validated configuration: variables with a default are always present. */
+export type Config = { readonly [K in WithDefault]: ValueOf<Spec[K]> } & { readonly [K in WithoutDefault]?: ValueOf<Spec[K]> } & {
+  readonly s3?: S3Config;
+};
 
 export interface S3Config {
   endpoint: string;

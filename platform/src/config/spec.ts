@@ -5,11 +5,11 @@
  */
 export type Parser<T> = (raw: string) => T;
 
-export interface VariableSpec<T> {
+export interface VariableSpec<T, D extends string | undefined = string | undefined> {
   readonly name: string;
   readonly description: string;
   /** Shown in the README; `undefined` means unset (the feature it enables is off). */
-  readonly defaultValue: string | undefined;
+  readonly defaultValue: D;
   readonly parse: Parser<T>;
 }
 
@@ -20,7 +20,7 @@ export class ConfigError extends Error {
   }
 }
 
-const variable = <T>(name: string, defaultValue: string | undefined, parse: Parser<T>, description: string): VariableSpec<T> => ({
+const variable = <T, const D extends string | undefined>(name: string, defaultValue: D, parse: Parser<T>, description: string): VariableSpec<T, D> => ({
   name,
   defaultValue,
   parse,

@@ -1,0 +1,257 @@
+/**
+ * The embedded blob store: objects are plain files under `<root>/objects/<key>`, so
+ * ffmpeg can read a source by path and an operator can look at them. Writes stream into
+ * `<root>/tmp/` (same filesystem, fsynced) and `rename` into place, so readers see the
+ * old file or the whole new one. The strong etag is the SHA-256 of the bytes, computed
+ * while writing and kept in a sidecar (`local-sidecar.ts`) that names the exact data
+ * file it describes; the content type lives there too.
+ *
+ * Why a content hash and not size+mtime+inode: ext4 and friends stamp mtimes from a
+ * coarse clock (a few ms) and reuse freed inodes at once, so two quick overwrites of
+ * equal size could share such an etag while their bytes differ — a cache would then
+ * serve stale bytes as fresh. A hash cannot, and costs nothing extra while streaming.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import { mkdir, open, readdir, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { BlobNotFoundError, BlobRangeNotSatisfiableError, InvalidBlobKeyError } from './errors.ts';
+import type { BlobInfo, BlobPage, BlobRead, BlobStore, GetOptions, ListOptions, PutOptions } from './interface.ts';
+import { KeyLocks } from './key-locks.ts';
+import { assertValidKey, assertValidPrefix, assertWellFormedRange, defaultContentType, listLimit } from './keys.ts';
+import { makeFolderFor, removeEmptyFolders, renameIntoPlace, writeHashing } from './local-files.ts';
+import { walkKeys } from './local-listing.ts';
+import { describes, etagOf, hashOpenFile, infoFrom, isFsError, readSidecar, sidecarFor, sidecarPath, writeSidecar } from './local-sidecar.ts';
+
+export interface LocalBlobStoreOptions {
+  /** Root directory; created (with its parents) on first use. */
+  readonly dir: string;
+}
+
+/** Temp files older than this are leftovers of a crash (a live write keeps its mtime fresh). */
+const staleTempMs = 24 * 60 * 60 * 1000;
+
+interface OpenedBlob {
+  readonly handle: FileHandle;
+  readonly info: BlobInfo;
+}
+
+export class LocalBlobStore implements BlobStore {
+  readonly local = true;
+  /** The absolute root directory. */
+  readonly root: string;
+  readonly #dataDir: string;
+  readonly #metaDir: string;
+  readonly #tmpDir: string;
+  // Serialises a put's two renames against readers repairing a sidecar and against
+  // deletes of the same key, so neither sees the other half-done (within this process).
+  readonly #locks = new KeyLocks();
+  #ready: Promise<void> | undefined;
+
+  constructor(options: LocalBlobStoreOptions) {
+    this.root = resolve(options.dir);
+    this.#dataDir = join(this.root, 'objects');
+    this.#metaDir = join(this.root, 'meta');
+    this.#tmpDir = join(this.root, 'tmp');
+  }
+
+  async put(key: string, body: Readable | Buffer | Uint8Array, options: PutOptions = {}): Promise<BlobInfo> {
+    assertValidKey(key);
+    await this.#ensureReady();
+    const dataPath = this.#dataPath(key);
+    const tempPath = this.#tempPath('data');
+    try {
+      const etag = etagOf(await writeHashing(tempPath, body));
+      const stats = await stat(tempPath, { bigint: true });
+      const sidecar = sidecarFor(key, stats, etag, options.contentType ?? defaultContentType);
+      const metaPath = sidecarPath(this.#metaDir, key);
+      await this.#locks.run(key, async () => {
+        // Sidecar first: a new key never shows without one, and on an overwrite readers
+        // see a sidecar naming another file until the data lands, which they wait out.
+        await makeFolderFor(key, dataPath);
+        await writeSidecar(metaPath, sidecar, this.#tempPath('meta'));
+        try {
+          await renameIntoPlace(key, tempPath, dataPath);
+        } catch (error) {
+          await rm(metaPath, { force: true });
+          throw error;
+        }
+      });
+      return infoFrom(sidecar, stats);
+    } catch (error) {
+      await rm(tempPath, { force: true });
+      throw error;
+    }
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<BlobRead> {
+    assertValidKey(key);
+    if (options.range) assertWellFormedRange(options.range);
+    await this.#ensureReady();
+    const opened = await this.#openVersion(key);
+    if (!opened) throw new BlobNotFoundError(key);
+    const { handle, info } = opened;
+    if (!options.range) return { body: handle.createReadStream({ start: 0 }), info };
+    const { start } = options.range;
+    if (start >= info.size) {
+      await handle.close();
+      throw new BlobRangeNotSatisfiableError(key, start, info.size);
+    }
+    const range = { start, end: Math.min(options.range.end ?? Number.POSITIVE_INFINITY, info.size - 1) };
+    return { body: handle.createReadStream(range), info, range };
+  }
+
+  async head(key: string): Promise<BlobInfo | null> {
+    assertValidKey(key);
+    await this.#ensureReady();
+    const opened = await this.#openVersion(key);
+    if (!opened) return null;
+    await opened.handle.close();
+    return opened.info;
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    await this.#ensureReady();
+    await this.#locks.run(key, async () => {
+      try {
+        await unlink(this.#dataPath(key));
+      } catch (error) {
+        // EISDIR/ENOTDIR: the key names a folder or lies under a file, so no object.
+        if (!isFsError(error, 'ENOENT', 'ENOTDIR', 'EISDIR', 'EPERM')) throw error;
+      }
+      await rm(sidecarPath(this.#metaDir, key), { force: true });
+      await removeEmptyFolders(this.#dataDir, key);
+    });
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    if (prefix === '') throw new InvalidBlobKeyError(prefix, 'deletePrefix needs a non-empty prefix');
+    assertValidPrefix(prefix);
+    await this.#ensureReady();
+    let batch: Promise<void>[] = [];
+    for await (const key of walkKeys(this.#dataDir, prefix)) {
+      batch.push(this.delete(key));
+      if (batch.length === 32) {
+        await Promise.all(batch);
+        batch = [];
+      }
+    }
+    await Promise.all(batch);
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<BlobPage> {
+    assertValidPrefix(prefix);
+    const limit = listLimit(options.limit);
+    await this.#ensureReady();
+    const keys: BlobInfo[] = [];
+    for await (const key of walkKeys(this.#dataDir, prefix, options.cursor)) {
+      if (keys.length === limit) return { keys, nextCursor: keys[limit - 1]!.key };
+      const opened = await this.#openVersion(key);
+      if (!opened) continue; // deleted since the folder was read
+      await opened.handle.close();
+      // S3 lists no content types; leaving them out here too keeps callers honest.
+      const { contentType: _omitted, ...info } = opened.info;
+      keys.push(info);
+    }
+    return { keys };
+  }
+
+  localPath(key: string): string {
+    assertValidKey(key);
+    return this.#dataPath(key);
+  }
+
+  async ping(): Promise<void> {
+    await this.#ensureReady();
+    const probe = this.#tempPath('ping');
+    await writeFile(probe, 'ok', { flag: 'wx' });
+    await unlink(probe);
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held between calls; open read streams close with their consumers.
+  }
+
+  /**
+   * Opens the data file of `key` with the metadata that describes it, or null when no
+   * object is there. A sidecar naming another file means a put of this key is between
+   * its renames, or a crash or power cut cost the sidecar: wait for any put in this
+   * process to finish, then look again, and if still unmatched, rehash the bytes.
+   */
+  async #openVersion(key: string): Promise<OpenedBlob | null> {
+    const first = await this.#openData(key);
+    if (!first) return null;
+    const sidecar = await readSidecar(sidecarPath(this.#metaDir, key)).catch(async (error: unknown) => {
+      await first.handle.close();
+      throw error;
+    });
+    if (sidecar && describes(sidecar, key, first.stats)) return { handle: first.handle, info: infoFrom(sidecar, first.stats) };
+    await first.handle.close();
+    return this.#locks.run(key, async () => {
+      const again = await this.#openData(key);
+      if (!again) return null;
+      try {
+        const metaPath = sidecarPath(this.#metaDir, key);
+        const current = await readSidecar(metaPath);
+        if (current && describes(current, key, again.stats)) return { handle: again.handle, info: infoFrom(current, again.stats) };
+        // The content type is a best guess here: the sidecar's, which is usually right.
+        const repaired = sidecarFor(key, again.stats, etagOf(await hashOpenFile(again.handle)), current?.contentType);
+        await writeSidecar(metaPath, repaired, this.#tempPath('meta'));
+        return { handle: again.handle, info: infoFrom(repaired, again.stats) };
+      } catch (error) {
+        await again.handle.close();
+        throw error;
+      }
+    });
+  }
+
+  async #openData(key: string): Promise<{ handle: FileHandle; stats: BigIntStats } | null> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.#dataPath(key), 'r');
+    } catch (error) {
+      if (isFsError(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return null;
+      throw error;
+    }
+    try {
+      const stats = await handle.stat({ bigint: true });
+      if (stats.isFile()) return { handle, stats };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    await handle.close();
+    return null; // a folder of other keys, not an object
+  }
+
+  #dataPath(key: string): string {
+    const path = join(this.#dataDir, ...key.split('/'));
+    // Key rules already forbid '..'; this guards the invariant itself.
+    if (!path.startsWith(this.#dataDir + sep)) throw new InvalidBlobKeyError(key, 'escapes the store root');
+    return path;
+  }
+
+  #tempPath(kind: string): string {
+    return join(this.#tmpDir, `${randomUUID()}.${kind}`);
+  }
+
+  #ensureReady(): Promise<void> {
+    this.#ready ??= this.#prepare().catch((error: unknown) => {
+      this.#ready = undefined; // let the next call try again (e.g. a disk remounted)
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #prepare(): Promise<void> {
+    await Promise.all([this.#dataDir, this.#metaDir, this.#tmpDir].map((dir) => mkdir(dir, { recursive: true })));
+    const now = Date.now();
+    for (const name of await readdir(this.#tmpDir)) {
+      const path = join(this.#tmpDir, name);
+      const stats = await stat(path).catch(() => undefined);
+      if (stats && now - stats.mtimeMs > staleTempMs) await rm(path, { force: true, recursive: true });
+    }
+  }
+}

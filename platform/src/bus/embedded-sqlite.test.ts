@@ -1,0 +1,85 @@
+/**
+ * The embedded bus on SQLite: the bus contract, plus what only the embedded queue does
+ * (pruning acked events, not storing unwanted ones, counting its backlog).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
+import { SqliteEngine } from '../sql/index.ts';
+import { runContract } from './contract.case.ts';
+import { record, waitFor, type BusFixture } from './contract-support.ts';
+import { EmbeddedBus, type EmbeddedBusOptions } from './embedded.ts';
+import type { Bus } from './interface.ts';
+import { busMigrations, type BusTables } from './migrations.ts';
+
+/** A fresh SQLite file with the bus tables; buses opened on it share the engine, as in one process. */
+async function sqliteFixture(options: Partial<EmbeddedBusOptions> = {}): Promise<BusFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'bus-sqlite-'));
+  const sql = new SqliteEngine({ filename: join(dir, 'bus.db') });
+  await sql.migrate(busMigrations);
+  const opened: Bus[] = [];
+  return {
+    sql,
+    async open(nodeId) {
+      const bus = new EmbeddedBus({ sql, nodeId, ...options });
+      opened.push(bus);
+      return bus;
+    },
+    async close() {
+      await Promise.all(opened.map((b) => b.close()));
+      await sql.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('embedded bus on SQLite: contract', () => {
+  runContract({ create: () => sqliteFixture() });
+});
+
+describe('embedded bus on SQLite', () => {
+  test('prunes an event once every group has acked it, and keeps it while one has not', async () => {
+    const fixture = await sqliteFixture({ housekeepingIntervalMs: 20 });
+    const bus = await fixture.open(1);
+    const db = fixture.sql.db as Kysely<BusTables>;
+    const fast = await record(bus, { group: 'fast', subjects: ['prune.>'] });
+    const slow = await record(bus, { group: 'slow', subjects: ['prune.>'], ackTimeoutMs: 60_000 });
+    slow.recorder.decide = () => {};
+    const [event] = await bus.publish([{ type: 'x', subject: 'prune.x', payload: 1 }]);
+    await waitFor('both deliveries', () => fast.recorder.received.length === 1 && slow.recorder.received.length === 1);
+    const stored = () => db.selectFrom('bus_event').select('id').where('id', '=', event!.id).execute();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await stored()).length, 1, 'the slow group still holds it');
+    await slow.consumer.stop();
+    await db.deleteFrom('bus_delivery').where('group_name', '=', 'slow').execute();
+    await fast.consumer.stop();
+    // Any ack re-arms pruning; publish and ack one more to trigger it.
+    const again = await record(bus, { group: 'fast', subjects: ['prune.>'] });
+    await bus.publish([{ type: 'x', subject: 'prune.y', payload: 2 }]);
+    await waitFor('the event to be pruned', async () => (await stored()).length === 0);
+    await again.consumer.stop();
+    await fixture.close();
+  });
+
+  test('an event no group wants is not stored', async () => {
+    const fixture = await sqliteFixture();
+    const bus = await fixture.open(1);
+    await bus.publish([{ type: 'x', subject: 'nobody.listens', payload: 1 }]);
+    const rows = await (fixture.sql.db as Kysely<BusTables>).selectFrom('bus_event').selectAll().execute();
+    assert.deepEqual(rows, []);
+    assert.equal((await bus.stats()).backlog, 0);
+    await fixture.close();
+  });
+
+  test('stats count the backlog of unacked deliveries', async () => {
+    const fixture = await sqliteFixture();
+    const bus = await fixture.open(1);
+    await (await bus.consume({ group: 'idle', subjects: ['backlog.>'], handler: () => {} })).stop();
+    await bus.publish([1, 2, 3].map((n) => ({ type: 'x', subject: 'backlog.x', payload: n })));
+    assert.equal((await bus.stats()).backlog, 3);
+    await fixture.close();
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * The embedded bus: durable queues in SQL tables, for one node (SQLite or PostgreSQL).
+ * A publish stores the events that some registered group wants and one delivery row per
+ * (group, event), in one transaction of multi-row INSERTs, then wakes this process's
+ * members of those groups. Groups are registered in SQL, so what is published while no
+ * member runs waits for the next one, across restarts. Events are pruned once every
+ * group has acked them.
+ */
+import { sql as rawSql, type Kysely } from 'kysely';
+import type { SnowflakeGenerator } from '../ids/index.ts';
+import type { SqlEngine } from '../sql/index.ts';
+import { BusStore, type DeadLetterDraft } from './bus-store.ts';
+import { resolveConsumeOptions } from './consume-options.ts';
+import { EmbeddedConsumer, type EmbeddedConsumerContext } from './embedded-consumer.ts';
+import { chunks, prepareEvents, toEventRow } from './events.ts';
+import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, DeadLetterPage, NewEvent } from './interface.ts';
+import { idGenerator, localSignals, type LocalSignals } from './local-signals.ts';
+import type { BusTables } from './migrations.ts';
+import { compileFilters, type SubjectMatcher } from './subjects.ts';
+
+export interface EmbeddedBusOptions {
+  /** Where the queue lives; `busMigrations` must have run on it. */
+  sql: SqlEngine;
+  /** This process's node id (0..1023): broadcast groups and event ids. */
+  nodeId: number;
+  /** How long `markProcessed` marks are kept. Default 7 days. */
+  processedRetentionMs?: number;
+  /** Longest idle sleep of a consumer; only another process's publish needs it. Default 1 s on a shared database, else 30 s. */
+  pollIntervalMs?: number;
+  /** How often acked events are pruned and old dedupe marks dropped. Default 1000 ms. */
+  housekeepingIntervalMs?: number;
+  /** Receives background failures (a claim on a dropped connection…), which are retried. Default: console.error. */
+  onError?: (error: unknown) => void;
+}
+
+const ROWS_PER_INSERT = 500;
+const ANALYZE_EVERY_MS = 30_000;
+
+export class EmbeddedBus implements Bus {
+  readonly name = 'embedded' as const;
+  readonly capabilities = { multiNode: false };
+  readonly nodeId: number;
+  readonly #sql: SqlEngine;
+  readonly #db: Kysely<BusTables>;
+  readonly #store: BusStore;
+  readonly #signals: LocalSignals;
+  readonly #ids: SnowflakeGenerator;
+  readonly #consumers = new Set<EmbeddedConsumer>();
+  readonly #consumerContext: EmbeddedConsumerContext;
+  readonly #matchers = new Map<string, SubjectMatcher>();
+  readonly #processedRetentionMs: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #housekeeping: NodeJS.Timeout;
+  #ackedSincePrune = false;
+  #queuedSinceAnalyze = 0;
+  #lastAnalyze = 0;
+  #lastProcessedPrune = 0;
+  #closed = false;
+
+  constructor(options: EmbeddedBusOptions) {
+    this.nodeId = options.nodeId;
+    this.#sql = options.sql;
+    this.#db = options.sql.db as Kysely<BusTables>;
+    this.#ids = idGenerator(options.nodeId);
+    this.#store = new BusStore(options.sql, this.#ids);
+    this.#signals = localSignals(options.sql);
+    this.#processedRetentionMs = options.processedRetentionMs ?? 7 * 24 * 3600_000;
+    this.#onError = options.onError ?? ((error) => console.error('embedded bus:', error));
+    this.#consumerContext = {
+      db: this.#db,
+      signals: this.#signals,
+      skipLocked: options.sql.capabilities.supportsSkipLocked,
+      pollIntervalMs: options.pollIntervalMs ?? (options.sql.capabilities.multiNode ? 1000 : 30_000),
+      onError: this.#onError,
+      deadLetter: (group, drafts) => this.#deadLetter(group, drafts),
+      acked: () => {
+        this.#ackedSincePrune = true;
+      },
+    };
+    this.#housekeeping = setInterval(() => void this.#houseKeep().catch(this.#onError), options.housekeepingIntervalMs ?? 1000);
+    this.#housekeeping.unref();
+  }
+
+  async publish(events: readonly NewEvent[]): Promise<BusEvent[]> {
+    this.#assertOpen();
+    const prepared = prepareEvents(events, this.#ids);
+    if (prepared.length === 0) return [];
+    // Serialised up front: a payload that is not JSON fails the call before any write.
+    const rows = prepared.map(toEventRow);
+    const now = Date.now();
+    const groups = await this.#db.transaction().execute(async (trx) => {
+      const registered = await trx.selectFrom('bus_group').select(['name', 'subjects']).execute();
+      const matchers = registered.map((g) => ({ name: g.name, matches: this.#matcher(g.subjects) }));
+      const stored: BusTables['bus_event'][] = [];
+      const deliveries: BusTables['bus_delivery'][] = [];
+      const touched = new Set<string>();
+      for (const row of rows) {
+        let wanted = false;
+        for (const { name, matches } of matchers) {
+          if (!matches(row.subject)) continue;
+          wanted = true;
+          touched.add(name);
+          deliveries.push({ group_name: name, event_id: row.id, visible_at: now, attempts: 0, last_error: null });
+        }
+        // An event no group wants has nobody to wait for: it is not stored at all.
+        if (wanted) stored.push(row);
+      }
+      // Remembered before the commit, so the members woken below need not read them back.
+      this.#signals.recentEvents.remember(stored);
+      // ON CONFLICT: a relay re-publishing an event still queued must not queue it twice.
+      for (const slice of chunks(stored, ROWS_PER_INSERT)) {
+        await trx.insertInto('bus_event').values(slice).onConflict((oc) => oc.doNothing()).execute();
+      }
+      for (const slice of chunks(deliveries, ROWS_PER_INSERT)) {
+        await trx.insertInto('bus_delivery').values(slice).onConflict((oc) => oc.doNothing()).execute();
+      }
+      this.#queuedSinceAnalyze += deliveries.length;
+      return touched;
+    });
+    this.#signals.wakeGroups(groups);
+    return prepared;
+  }
+
+  async consume(options: ConsumeOptions): Promise<Consumer> {
+    this.#assertOpen();
+    const resolved = resolveConsumeOptions(options, this.nodeId);
+    const subjects = JSON.stringify(resolved.subjects);
+    const now = Date.now();
+    await this.#db
+      .insertInto('bus_group')
+      .values({ name: resolved.group, subjects, updated_at: now })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ subjects, updated_at: now }))
+      .execute();
+    const consumer = new EmbeddedConsumer(this.#consumerContext, resolved);
+    this.#consumers.add(consumer);
+    consumer.start();
+    return {
+      group: consumer.group,
+      stop: async () => {
+        await consumer.stop();
+        this.#consumers.delete(consumer);
+      },
+    };
+  }
+
+  async writeOutbox(trx: Kysely<any>, events: readonly NewEvent[]): Promise<BusEvent[]> {
+    const written = await this.#store.writeOutbox(trx, events);
+    if (written.length > 0) this.#signals.outboxWritten();
+    return written;
+  }
+
+  markProcessed(trx: Kysely<any>, group: string, eventIds: readonly string[]): Promise<string[]> {
+    return this.#store.markProcessed(trx, group, eventIds);
+  }
+
+  listDeadLetters(options: { limit: number; cursor?: string | null }): Promise<DeadLetterPage> {
+    return this.#store.listDeadLetters(options);
+  }
+
+  countDeadLetters(): Promise<number> {
+    return this.#store.countDeadLetters();
+  }
+
+  async retryDeadLetter(id: string): Promise<boolean> {
+    this.#assertOpen();
+    const now = Date.now();
+    const letter = await this.#db.transaction().execute(async (trx) => {
+      const found = await this.#store.takeDeadLetter(trx, id);
+      if (!found) return undefined;
+      await trx.insertInto('bus_event').values(toEventRow(found.event)).onConflict((oc) => oc.doNothing()).execute();
+      await trx
+        .insertInto('bus_delivery')
+        .values({ group_name: found.group, event_id: found.event.id, visible_at: now, attempts: 0, last_error: null })
+        .onConflict((oc) => oc.columns(['group_name', 'event_id']).doUpdateSet({ visible_at: now, attempts: 0, last_error: null }))
+        .execute();
+      return found;
+    });
+    if (!letter) return false;
+    this.#signals.recentEvents.remember([toEventRow(letter.event)]);
+    this.#signals.wakeGroups([letter.group]);
+    return true;
+  }
+
+  async stats(): Promise<BusStats> {
+    const [outboxPending, deadLetters, backlog] = await Promise.all([
+      this.#store.countOutboxPending(),
+      this.#store.countDeadLetters(),
+      this.#db
+        .selectFrom('bus_delivery')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n)),
+    ]);
+    return { outboxPending, deadLetters, backlog };
+  }
+
+  ping(): Promise<void> {
+    return this.#sql.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#housekeeping);
+    await Promise.all([...this.#consumers].map((c) => c.stop()));
+    this.#consumers.clear();
+  }
+
+  async #deadLetter(group: string, drafts: readonly DeadLetterDraft[]): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#store.insertDeadLetters(trx, drafts);
+      const ids = drafts.map((d) => d.event.id);
+      for (const slice of chunks(ids, ROWS_PER_INSERT)) {
+        await trx.deleteFrom('bus_delivery').where('group_name', '=', group).where('event_id', 'in', slice).execute();
+      }
+    });
+  }
+
+  async #houseKeep(): Promise<void> {
+    if (this.#ackedSincePrune) {
+      this.#ackedSincePrune = false;
+      // Publishes insert an event with its deliveries in one transaction, so an event
+      // without deliveries is one every group has acked (or dead-lettered).
+      await this.#db
+        .deleteFrom('bus_event')
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('bus_delivery').select('bus_delivery.event_id').whereRef('bus_delivery.event_id', '=', 'bus_event.id'))),
+        )
+        .execute();
+    }
+    const now = Date.now();
+    // Planner statistics: without them PostgreSQL guesses a handful of rows per group and
+    // sorts the whole backlog on every claim instead of reading the due index in order.
+    if (this.#queuedSinceAnalyze >= 1000 && now - this.#lastAnalyze >= ANALYZE_EVERY_MS) {
+      this.#queuedSinceAnalyze = 0;
+      this.#lastAnalyze = now;
+      await rawSql`analyze bus_delivery`.execute(this.#db);
+    }
+    if (now - this.#lastProcessedPrune >= Math.min(60_000, this.#processedRetentionMs)) {
+      this.#lastProcessedPrune = now;
+      await this.#store.pruneProcessed(now - this.#processedRetentionMs);
+    }
+  }
+
+  #matcher(subjects: string): SubjectMatcher {
+    let found = this.#matchers.get(subjects);
+    if (!found) this.#matchers.set(subjects, (found = compileFilters(JSON.parse(subjects) as string[])));
+    return found;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('bus is closed');
+  }
+}

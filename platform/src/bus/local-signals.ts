@@ -1,0 +1,95 @@
+/**
+ * In-process coordination between the buses and relays that share one SQL engine object:
+ * a publish wakes the local members of the groups it filled (no polling), an outbox
+ * write hints the relays, relays take turns where the database cannot SKIP LOCKED, and
+ * recently published events are remembered so a claim rarely re-reads what this process
+ * just wrote. Also hands out one id generator per node id, so two buses in one process
+ * never mint the same event id.
+ */
+import { SnowflakeGenerator } from '../ids/index.ts';
+import type { SqlEngine } from '../sql/index.ts';
+import type { EventRow } from './events.ts';
+
+type Wake = () => void;
+
+export class LocalSignals {
+  readonly #groups = new Map<string, Set<Wake>>();
+  readonly #outboxListeners = new Set<Wake>();
+  #relayTail: Promise<unknown> = Promise.resolve();
+  /** Events published from this process, newest last, bounded; kept serialised so every delivery parses its own copy. */
+  readonly recentEvents = new RecentEvents(8192);
+
+  /** Calls `wake` whenever a local publish adds deliveries for `group`; returns the unsubscribe. */
+  onGroupWake(group: string, wake: Wake): () => void {
+    let set = this.#groups.get(group);
+    if (!set) this.#groups.set(group, (set = new Set()));
+    set.add(wake);
+    return () => {
+      set.delete(wake);
+      if (set.size === 0 && this.#groups.get(group) === set) this.#groups.delete(group);
+    };
+  }
+
+  wakeGroups(groups: Iterable<string>): void {
+    for (const group of groups) for (const wake of this.#groups.get(group) ?? []) wake();
+  }
+
+  /** Calls `listener` after each local `writeOutbox` (before its commit); returns the unsubscribe. */
+  onOutboxWritten(listener: Wake): () => void {
+    this.#outboxListeners.add(listener);
+    return () => this.#outboxListeners.delete(listener);
+  }
+
+  outboxWritten(): void {
+    for (const listener of this.#outboxListeners) listener();
+  }
+
+  /** Runs `fn` after every earlier `exclusive` call on this engine has settled. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#relayTail.then(fn, fn);
+    this.#relayTail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** A bounded id → event row map; the oldest entry goes first. */
+export class RecentEvents {
+  readonly #events = new Map<string, EventRow>();
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get(id: string): EventRow | undefined {
+    return this.#events.get(id);
+  }
+
+  remember(events: readonly EventRow[]): void {
+    for (const event of events) this.#events.set(event.id, event);
+    const excess = this.#events.size - this.#capacity;
+    if (excess <= 0) return;
+    let dropped = 0;
+    for (const id of this.#events.keys()) {
+      if (dropped++ >= excess) break;
+      this.#events.delete(id);
+    }
+  }
+}
+
+const signals = new WeakMap<SqlEngine, LocalSignals>();
+
+export function localSignals(sql: SqlEngine): LocalSignals {
+  let found = signals.get(sql);
+  if (!found) signals.set(sql, (found = new LocalSignals()));
+  return found;
+}
+
+const generators = new Map<number, SnowflakeGenerator>();
+
+/** The process-wide id generator for `nodeId`. */
+export function idGenerator(nodeId: number): SnowflakeGenerator {
+  let found = generators.get(nodeId);
+  if (!found) generators.set(nodeId, (found = new SnowflakeGenerator(nodeId)));
+  return found;
+}

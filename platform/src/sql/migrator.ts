@@ -6,9 +6,11 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 
-export async function runMigrations(db: Kysely<any>, migrations: Record<string, Migration>): Promise<void> {
+export async function runMigrations(db: Kysely<any>, migrations: Record<string, Migration>, schema?: string): Promise<void> {
   const migrator = new Migrator({
     db,
+    // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: async () => migrations },
     allowUnorderedMigrations: true,
   });

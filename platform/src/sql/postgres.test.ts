@@ -41,3 +41,18 @@ describe('postgres engine', { skip }, () => {
     await dropSchema(schema);
   });
 });
+
+describe('postgres engine migrations', { skip }, () => {
+  test('migrates a fresh schema while another schema already has the migration tables', async () => {
+    const [first, second] = [uniqueTestName('sqlm'), uniqueTestName('sqlm')];
+    const migrations = { 'x/0001': { up: (db: any) => db.schema.createTable('t').addColumn('id', 'integer').execute() } };
+    const a = new PostgresEngine({ connectionString: testEngines.postgres, schema: first });
+    await a.migrate(migrations);
+    const b = new PostgresEngine({ connectionString: testEngines.postgres, schema: second });
+    await b.migrate(migrations);
+    const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${second} order by table_name`.execute(b.db);
+    assert.deepEqual(tables.rows.map((r) => r.table_name), ['kysely_migration', 'kysely_migration_lock', 't']);
+    await Promise.all([a.close(), b.close()]);
+    await Promise.all([dropSchema(first), dropSchema(second)]);
+  });
+});

@@ -44,7 +44,7 @@ export class PostgresEngine<DB = any> implements SqlEngine<DB> {
 
   async migrate(migrations: Record<string, Migration>): Promise<void> {
     if (this.#schema) await sql`create schema if not exists ${sql.id(this.#schema)}`.execute(this.db);
-    await runMigrations(this.db, migrations);
+    await runMigrations(this.db, migrations, this.#schema);
   }
 
   isUniqueViolation(error: unknown): boolean {

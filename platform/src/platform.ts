@@ -1,0 +1,119 @@
+/**
+ * The platform a process runs on: configuration, logs, metrics, ids, the four engines
+ * chosen by configuration, and the shared services (tokens, cursors, accounts). Every
+ * role builds exactly one, and closes it on shutdown.
+ */
+import { join } from 'node:path';
+import type { Migration } from 'kysely/migration';
+import { AccountService, AccountStore, accountMigrations } from './accounts/index.ts';
+import { AccessTokenIssuer } from './auth/access-tokens.ts';
+import { loadSecrets } from './auth/secrets.ts';
+import { createBlobStore, type BlobStore } from './blob/index.ts';
+import { busMigrations, createBus, OutboxRelay, type Bus } from './bus/index.ts';
+import { createCache, type Cache } from './cache/index.ts';
+import type { Config } from './config/index.ts';
+import { CursorCodec } from './cursor/index.ts';
+import { idempotencyMigrations, IdempotencyStore } from './idempotency/index.ts';
+import { SnowflakeGenerator } from './ids/index.ts';
+import { createLogger, Metrics, type Logger } from './observability/index.ts';
+import { createSqlEngine, type SqlEngine } from './sql/index.ts';
+
+export const platformMigrations: Record<string, Migration> = { ...accountMigrations, ...idempotencyMigrations, ...busMigrations };
+
+export interface Platform {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly ids: SnowflakeGenerator;
+  readonly sql: SqlEngine;
+  readonly cache: Cache;
+  readonly bus: Bus;
+  readonly blob: BlobStore;
+  readonly outboxRelay: OutboxRelay;
+  readonly cursors: CursorCodec;
+  readonly tokens: AccessTokenIssuer;
+  readonly accounts: AccountService;
+  readonly idempotency: IdempotencyStore;
+  /** True once shutdown began: /readyz answers 503 so balancers drain this node. */
+  readonly shuttingDown: boolean;
+  /** Marks the node as draining (readiness fails) before anything stops. */
+  beginShutdown(): void;
+  /** Stops background work and closes every engine, in dependency order. */
+  close(): Promise<void>;
+}
+
+export interface CreatePlatformOptions {
+  /** Feature migrations to run besides the platform's own. */
+  migrations?: Record<string, Migration>;
+  logger?: Logger;
+  /** Isolates this platform's PostgreSQL tables in a schema (tests). */
+  sqlSchema?: string;
+  /** Isolates cache keys (tests, tenants). */
+  cacheKeyPrefix?: string;
+  /** Stream and subject prefix on NATS (tests). */
+  busNamespace?: string;
+}
+
+export async function createPlatform(config: Config, options: CreatePlatformOptions = {}): Promise<Platform> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = new Metrics();
+  const ids = new SnowflakeGenerator(config.nodeId);
+  const secrets = loadSecrets({ dataDir: config.dataDir, authSigningKey: config.authSigningKey, cursorSecret: config.cursorSecret });
+
+  const sql = createSqlEngine({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'db', 'twin.sqlite'), schema: options.sqlSchema });
+  await sql.migrate({ ...platformMigrations, ...options.migrations });
+  const cache = createCache({ redisUrl: config.redisUrl, keyPrefix: options.cacheKeyPrefix });
+  const bus = await createBus({
+    sql,
+    natsUrl: config.natsUrl,
+    nodeId: config.nodeId,
+    ...(options.busNamespace ? { stream: options.busNamespace, subjectPrefix: options.busNamespace } : {}),
+  });
+  const blob = createBlobStore(config.s3 ? { s3: config.s3 } : { dir: join(config.dataDir, 'blobs') });
+  const outboxRelay = new OutboxRelay({ sql, bus });
+  outboxRelay.start();
+
+  const tokens = new AccessTokenIssuer(secrets.authSigningKeyPem, config.accessTokenTtlSeconds);
+  const accounts = new AccountService({
+    store: new AccountStore(sql.db),
+    ids,
+    tokens,
+    revocations: cache,
+    isUniqueViolation: (e) => sql.isUniqueViolation(e),
+    refreshTokenTtlMs: config.refreshTokenTtlSeconds * 1000,
+  });
+  const idempotency = new IdempotencyStore(sql.db, (e) => sql.isUniqueViolation(e));
+
+  metrics.gaugeFrom('outbox_pending_events', 'Outbox rows not yet published to the bus.', async () => (await bus.stats()).outboxPending);
+  metrics.gaugeFrom('bus_dead_letters', 'Events that exhausted their delivery attempts.', async () => (await bus.stats()).deadLetters);
+
+  let shuttingDown = false;
+  return {
+    config,
+    logger,
+    metrics,
+    ids,
+    sql,
+    cache,
+    bus,
+    blob,
+    outboxRelay,
+    cursors: new CursorCodec(secrets.cursorSecret),
+    tokens,
+    accounts,
+    idempotency,
+    get shuttingDown() {
+      return shuttingDown;
+    },
+    beginShutdown() {
+      shuttingDown = true;
+    },
+    async close() {
+      shuttingDown = true;
+      await outboxRelay.stop();
+      await bus.close();
+      await Promise.allSettled([cache.close(), blob.close()]);
+      await sql.close();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/**
+ * @module @twin/platform/testing
+ * Helpers for tests that run against real engines; never imported by production code.
+ */
+export { isReachable, skipUnlessReachable, testEngines, uniqueTestName } from './engines.ts';
+export { startTestPlatform, type EngineSet, type TestPlatform } from './test-platform.ts';

@@ -1,0 +1,14 @@
+/**
+ * `npm run bench -- <name> [--quick]`: runs one benchmark by name.
+ */
+const benchmarks: Record<string, () => Promise<{ run: (options: { quick: boolean }) => Promise<void> }>> = {
+  platform: () => import('./platform.ts'),
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const load = name ? benchmarks[name] : undefined;
+if (!load) {
+  console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick]`);
+  process.exit(2);
+}
+await (await load()).run({ quick: rest.includes('--quick') });

@@ -1,0 +1,20 @@
+/**
+ * Baseline server: bare node:http answering exactly the bytes and headers our /healthz
+ * sends, so the benchmark measures what the platform stack costs on top of Node itself.
+ */
+import { createServer } from 'node:http';
+
+const body = Buffer.from('{"status":"ok"}');
+const server = createServer((req, res) => {
+  if (req.url === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, 'x-request-id': crypto.randomUUID() });
+    res.end(body);
+  } else {
+    res.writeHead(404).end();
+  }
+});
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -1,0 +1,22 @@
+/**
+ * The full platform stack on the embedded engines, as `npm start` runs it: request ids,
+ * auth and rate-limit hooks, validation, the error handler, RED metrics and one pino log
+ * line per request (written to /dev/null so the terminal is not the bottleneck).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createLogger, createPlatform, createPlatformApp, loadConfig } from '@twin/platform';
+
+const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-platform-')), PORT: '0', LOG_LEVEL: 'info' });
+const platform = await createPlatform(config, { logger: createLogger({ level: 'info', destination: pino.destination('/dev/null') }) });
+const app = await createPlatformApp(platform);
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
+process.on('SIGTERM', async () => {
+  await app.close();
+  await platform.close();
+  process.exit(0);
+});

@@ -27,8 +27,8 @@ await forEachEngineSet('rate limits', (engines) => {
     assert.equal(response.statusCode, 401);
   });
 
-  test('per-IP limit covers every API route and counts down in the headers', async () => {
-    const hit = () => t.app.inject({ method: 'GET', url: '/v1/unknown', remoteAddress: '10.1.1.1' });
+  test('per-IP limit covers API routes, bad requests included, and counts down in the headers', async () => {
+    const hit = () => t.app.inject({ method: 'DELETE', url: '/v1/sessions/current', remoteAddress: '10.1.1.1' });
     const first = await hit();
     assert.equal(first.headers['ratelimit-limit'], '50');
     assert.equal(first.headers['ratelimit-remaining'], '49');

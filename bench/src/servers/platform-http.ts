@@ -6,11 +6,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { createLogger, createPlatform, createPlatformApp, loadConfig } from '@twin/platform';
 
 const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-platform-')), PORT: '0', LOG_LEVEL: 'info' });
-const platform = await createPlatform(config, { logger: createLogger({ level: 'info', destination: pino.destination('/dev/null') }) });
+const platform = await createPlatform(config, { logger: createLogger({ level: 'info', file: '/dev/null' }) });
 const app = await createPlatformApp(platform);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();

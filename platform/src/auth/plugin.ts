@@ -3,9 +3,10 @@
  * (or `'optional'`). A valid token puts its claims on `request.auth`; a token of a
  * signed-out session is refused even before it expires.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, platformErrors } from '../errors.ts';
+import { addRouteHook } from '../http/route-hooks.ts';
 import type { AccessClaims, AccessTokenIssuer } from './access-tokens.ts';
 
 declare module 'fastify' {
@@ -27,21 +28,23 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 export const authPlugin = fp<AuthPluginOptions>(
   async (app: FastifyInstance, { tokens, isSessionRevoked }) => {
     app.decorateRequest('auth', undefined);
-    app.addHook('onRequest', async (request) => {
-      const mode = request.routeOptions.config.auth;
+    app.addHook('onRoute', (route) => {
+      const mode = route.config?.auth;
       if (!mode) return;
-      const header = request.headers.authorization;
-      if (header === undefined) {
-        if (mode === 'optional') return;
-        throw new AppError(platformErrors.unauthorized, 'This route needs an access token (Authorization: Bearer …).', {
-          headers: { 'www-authenticate': 'Bearer' },
-        });
-      }
-      const match = BEARER.exec(header);
-      if (!match?.[1]) throw new AppError(platformErrors.unauthorized, 'The Authorization header must be "Bearer <token>".');
-      const claims = await tokens.verify(match[1]);
-      if (await isSessionRevoked(claims.sessionId)) throw new AppError(platformErrors.unauthorized, 'This session has been signed out.');
-      request.auth = claims;
+      addRouteHook(route, 'onRequest', async (request: FastifyRequest) => {
+        const header = request.headers.authorization;
+        if (header === undefined) {
+          if (mode === 'optional') return;
+          throw new AppError(platformErrors.unauthorized, 'This route needs an access token (Authorization: Bearer …).', {
+            headers: { 'www-authenticate': 'Bearer' },
+          });
+        }
+        const match = BEARER.exec(header);
+        if (!match?.[1]) throw new AppError(platformErrors.unauthorized, 'The Authorization header must be "Bearer <token>".');
+        const claims = await tokens.verify(match[1]);
+        if (await isSessionRevoked(claims.sessionId)) throw new AppError(platformErrors.unauthorized, 'This session has been signed out.');
+        request.auth = claims;
+      });
     });
   },
   { name: 'auth' },

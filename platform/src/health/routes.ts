@@ -1,7 +1,7 @@
 /**
  * Probes and metrics: `/healthz` says the process is alive; `/readyz` says every
  * configured engine answers (503 naming the ones that do not, or while shutting down);
- * `/metrics` is the Prometheus scrape. None of them is rate limited.
+ * `/metrics` is the Prometheus scrape. None of them is rate limited or access-logged.
  */
 import { Type } from 'typebox';
 import { AppError, platformErrors } from '../errors.ts';
@@ -39,9 +39,12 @@ async function probe(check: ReadinessCheck, timeoutMs: number): Promise<string> 
 
 export async function healthRoutes(app: HttpApp, options: HealthRoutesOptions): Promise<void> {
   const config = { rateLimit: false as const };
+  // Probes arrive every few seconds from every balancer: no access-log line for each.
+  // (A route log level makes pino rebuild its methods per request; see LazyRequestLogger.)
+  const logLevel = 'warn';
   app.get(
     '/healthz',
-    { config, schema: { tags: ['ops'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { config, logLevel, schema: { tags: ['ops'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -49,6 +52,7 @@ export async function healthRoutes(app: HttpApp, options: HealthRoutesOptions): 
     '/readyz',
     {
       config,
+      logLevel,
       schema: { tags: ['ops'], summary: 'Readiness: every configured engine reachable', response: { 200: Type.Object({ status: Type.Literal('ready'), engines: Type.Record(Type.String(), Type.String()) }) } },
     },
     async () => {
@@ -61,7 +65,7 @@ export async function healthRoutes(app: HttpApp, options: HealthRoutesOptions): 
     },
   );
 
-  app.get('/metrics', { config, schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { config, logLevel, schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
     reply.type(options.metrics.registry.contentType);
     return options.metrics.registry.metrics();
   });

@@ -8,9 +8,10 @@
  * credentials), so one account can never replay another's response.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, platformErrors } from '../errors.ts';
+import { addRouteHook } from '../http/route-hooks.ts';
 import type { IdempotencyStore } from './store.ts';
 
 declare module 'fastify' {
@@ -34,8 +35,7 @@ function requestHash(request: FastifyRequest): string {
 
 export const idempotencyPlugin = fp<{ store: IdempotencyStore; ttlMs: number }>(
   async (app: FastifyInstance, { store, ttlMs }) => {
-    app.addHook('preHandler', async (request, reply) => {
-      if (!request.routeOptions.config.idempotent) return;
+    const claimKey = async (request: FastifyRequest, reply: FastifyReply) => {
       const key = request.headers['idempotency-key'];
       if (key === undefined) return;
       if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw new AppError(platformErrors.invalid_idempotency_key);
@@ -54,9 +54,9 @@ export const idempotencyPlugin = fp<{ store: IdempotencyStore; ttlMs: number }>(
           if (claim.contentType) reply.type(claim.contentType);
           return reply.status(claim.statusCode).send(claim.body);
       }
-    });
+    };
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    const storeResponse = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       const claimed = request.idempotency;
       if (!claimed) return payload;
       request.idempotency = undefined;
@@ -70,11 +70,18 @@ export const idempotencyPlugin = fp<{ store: IdempotencyStore; ttlMs: number }>(
         });
       }
       return payload;
-    });
+    };
 
     // A request that dies before sending (client gone, crash in a hook) must not hold its key forever.
-    app.addHook('onResponse', async (request) => {
+    const releaseUnsent = async (request: FastifyRequest) => {
       if (request.idempotency) await store.release(request.idempotency.scope, request.idempotency.key);
+    };
+
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.idempotent) return;
+      addRouteHook(route, 'preHandler', claimKey);
+      addRouteHook(route, 'onSend', storeResponse);
+      addRouteHook(route, 'onResponse', releaseUnsent);
     });
   },
   { name: 'idempotency' },

@@ -27,6 +27,21 @@ export class Metrics {
     });
   }
 
+  readonly #httpSeries = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'method' | 'route' | 'status'> }>();
+
+  /** Records one answered request; label children are cached so the hot path does no label hashing. */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let series = this.#httpSeries.get(key);
+    if (!series) {
+      const labels = { method, route, status: String(status) };
+      series = { count: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
+      this.#httpSeries.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
+  }
+
   /** A gauge whose value is read from `read` at each scrape (queue depths, connection counts). */
   gaugeFrom(name: string, help: string, read: () => number | Promise<number>): Gauge {
     return new Gauge({

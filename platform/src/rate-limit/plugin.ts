@@ -4,8 +4,9 @@
  * a route's own tighter policy (`config: { rateLimit: 'login' }`). Probes and metrics opt
  * out with `config: { rateLimit: false }`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { addRouteHook } from '../http/route-hooks.ts';
 import type { RateLimiter, RateLimitPolicy } from './rate-limiter.ts';
 
 declare module 'fastify' {
@@ -25,18 +26,26 @@ export interface RateLimitPluginOptions {
 
 export const rateLimitPlugin = fp<RateLimitPluginOptions>(
   async (app: FastifyInstance, { limiter, perIp, perAccount, named }) => {
-    app.addHook('onRequest', async (request, reply) => {
-      const routePolicy = request.routeOptions.config.rateLimit;
+    app.addHook('onRoute', (route) => {
+      const routePolicy = route.config?.rateLimit;
       if (routePolicy === false) return;
-      await limiter.take(reply, perIp, request.ip);
-      if (routePolicy) {
-        const policy = named[routePolicy];
-        if (!policy) throw new Error(`route ${request.routeOptions.url} names unknown rate-limit policy ${routePolicy}`);
-        await limiter.take(reply, policy, request.ip);
+      const extra = routePolicy ? named[routePolicy] : undefined;
+      if (routePolicy && !extra) throw new Error(`route ${route.url} names unknown rate-limit policy ${routePolicy}`);
+      // First, ahead of authentication: a flood of bad tokens is throttled too.
+      addRouteHook(
+        route,
+        'onRequest',
+        async (request: FastifyRequest, reply: FastifyReply) => {
+          await limiter.take(reply, perIp, request.ip);
+          if (extra) await limiter.take(reply, extra, request.ip);
+        },
+        'first',
+      );
+      if (route.config?.auth) {
+        addRouteHook(route, 'preParsing', async (request: FastifyRequest, reply: FastifyReply) => {
+          if (request.auth) await limiter.take(reply, perAccount, request.auth.accountId);
+        });
       }
-    });
-    app.addHook('preParsing', async (request, reply) => {
-      if (request.auth && request.routeOptions.config.rateLimit !== false) await limiter.take(reply, perAccount, request.auth.accountId);
     });
   },
   { name: 'rate-limit' },

@@ -30,6 +30,7 @@ export const platformErrors = defineErrors({
   invalid_refresh_token: { status: 401, retryable: false, description: 'The refresh token is unknown, expired or revoked.' },
   refresh_token_reused: { status: 401, retryable: false, description: 'A rotated refresh token was presented again; the whole session was revoked.' },
   forbidden: { status: 403, retryable: false, description: 'The caller may not do this.' },
+  admin_only: { status: 403, retryable: false, description: 'Only accounts listed in ADMIN_HANDLES may use this route.' },
   not_found: { status: 404, retryable: false, description: 'No such route or resource.' },
   method_not_allowed: { status: 405, retryable: false, description: 'The route does not accept this method.' },
   handle_taken: { status: 409, retryable: false, description: 'Another account already has this handle.' },

@@ -4,6 +4,7 @@
  * register their plugins on top.
  */
 import { accountRoutes } from './accounts/index.ts';
+import { adminRoutes } from './admin/routes.ts';
 import { authPlugin } from './auth/index.ts';
 import { healthRoutes } from './health/index.ts';
 import { createHttpApp, type HttpApp } from './http/index.ts';
@@ -15,7 +16,11 @@ export async function createPlatformApp(platform: Platform): Promise<HttpApp> {
   const { config } = platform;
   const app = await createHttpApp({ logger: platform.logger, metrics: platform.metrics, bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy });
 
-  await app.register(authPlugin, { tokens: platform.tokens, isSessionRevoked: (sid) => platform.accounts.isSessionRevoked(sid) });
+  await app.register(authPlugin, {
+    tokens: platform.tokens,
+    isSessionRevoked: (sid) => platform.accounts.isSessionRevoked(sid),
+    isAdmin: (accountId) => platform.accounts.isAdmin(accountId),
+  });
   await app.register(rateLimitPlugin, {
     limiter: new RateLimiter(platform.cache),
     perIp: { name: 'ip', capacity: config.rateLimitIpBurst, refillPerSecond: config.rateLimitIpPerSecond },
@@ -39,5 +44,6 @@ export async function createPlatformApp(platform: Platform): Promise<HttpApp> {
     ],
   });
   await app.register(accountRoutes, { accounts: platform.accounts });
+  await app.register(adminRoutes, { bus: platform.bus, cursors: platform.cursors });
   return app;
 }

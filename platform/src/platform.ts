@@ -81,6 +81,7 @@ export async function createPlatform(config: Config, options: CreatePlatformOpti
     revocations: cache,
     isUniqueViolation: (e) => sql.isUniqueViolation(e),
     refreshTokenTtlMs: config.refreshTokenTtlSeconds * 1000,
+    adminHandles: config.adminHandles,
   });
   const idempotency = new IdempotencyStore(sql.db, (e) => sql.isUniqueViolation(e));
 

@@ -35,6 +35,8 @@ export interface AccountServiceDeps {
   revocations: RevocationList;
   isUniqueViolation: (error: unknown) => boolean;
   refreshTokenTtlMs: number;
+  /** Lower-cased handles with access to the admin routes. */
+  adminHandles?: readonly string[];
   now?: () => number;
 }
 
@@ -98,6 +100,14 @@ export class AccountService {
 
   async signOut(sessionId: string): Promise<void> {
     await this.#revoke(sessionId, 'signed_out');
+  }
+
+  /** True when the account's handle is listed in ADMIN_HANDLES. */
+  async isAdmin(accountId: string): Promise<boolean> {
+    const admins = this.#deps.adminHandles ?? [];
+    if (admins.length === 0) return false;
+    const account = await this.#deps.store.findAccount(accountId);
+    return account !== undefined && admins.includes(account.handle_key);
   }
 
   /** True when the session was revoked (signed out or compromised) — its access tokens are refused. */

@@ -11,7 +11,8 @@ import type { AccessClaims, AccessTokenIssuer } from './access-tokens.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    auth?: 'required' | 'optional';
+    /** `admin`: a valid token of an account listed in ADMIN_HANDLES. */
+    auth?: 'required' | 'optional' | 'admin';
   }
   interface FastifyRequest {
     auth?: AccessClaims;
@@ -21,12 +22,13 @@ declare module 'fastify' {
 export interface AuthPluginOptions {
   tokens: AccessTokenIssuer;
   isSessionRevoked: (sessionId: string) => Promise<boolean>;
+  isAdmin: (accountId: string) => Promise<boolean>;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
 export const authPlugin = fp<AuthPluginOptions>(
-  async (app: FastifyInstance, { tokens, isSessionRevoked }) => {
+  async (app: FastifyInstance, { tokens, isSessionRevoked, isAdmin }) => {
     app.decorateRequest('auth', undefined);
     app.addHook('onRoute', (route) => {
       const mode = route.config?.auth;
@@ -43,6 +45,7 @@ export const authPlugin = fp<AuthPluginOptions>(
         if (!match?.[1]) throw new AppError(platformErrors.unauthorized, 'The Authorization header must be "Bearer <token>".');
         const claims = await tokens.verify(match[1]);
         if (await isSessionRevoked(claims.sessionId)) throw new AppError(platformErrors.unauthorized, 'This session has been signed out.');
+        if (mode === 'admin' && !(await isAdmin(claims.accountId))) throw new AppError(platformErrors.admin_only);
         request.auth = claims;
       });
     });

@@ -93,5 +93,11 @@ export const configSpec = {
   rateLimitLoginBurst: variable('RATE_LIMIT_LOGIN_BURST', '10', parsers.integer(1, 1_000_000), 'Sign-in attempts per IP before throttling (refills one per 6 s).'),
   idempotencyTtlSeconds: variable('IDEMPOTENCY_TTL_SECONDS', '86400', parsers.integer(60, 7 * 86400), 'How long a stored response is replayed for its Idempotency-Key.'),
   shutdownTimeoutMs: variable('SHUTDOWN_TIMEOUT_MS', '10000', parsers.integer(0, 600_000), 'How long graceful shutdown waits for in-flight work before closing anyway.'),
+  adminHandles: variable(
+    'ADMIN_HANDLES',
+    '',
+    (raw) => raw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    'Comma-separated account handles allowed on the /v1/admin routes (dead letters).',
+  ),
   trustProxy: variable('TRUST_PROXY', 'false', parsers.boolean, 'Take the client IP from X-Forwarded-For (set behind the nginx edge).'),
 } as const;

@@ -7,14 +7,13 @@
  * group has acked them.
  */
 import { sql as rawSql, type Kysely } from 'kysely';
-import type { SnowflakeGenerator } from '../ids/index.ts';
 import type { SqlEngine } from '../sql/index.ts';
-import { BusStore, type DeadLetterDraft } from './bus-store.ts';
+import type { DeadLetterDraft } from './bus-store.ts';
 import { resolveConsumeOptions } from './consume-options.ts';
 import { EmbeddedConsumer, type EmbeddedConsumerContext } from './embedded-consumer.ts';
 import { chunks, prepareEvents, toEventRow } from './events.ts';
-import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, DeadLetterPage, NewEvent } from './interface.ts';
-import { idGenerator, localSignals, type LocalSignals } from './local-signals.ts';
+import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, NewEvent } from './interface.ts';
+import { SqlBackedBus } from './sql-backed-bus.ts';
 import type { BusTables } from './migrations.ts';
 import { compileFilters, type SubjectMatcher } from './subjects.ts';
 
@@ -36,16 +35,12 @@ export interface EmbeddedBusOptions {
 const ROWS_PER_INSERT = 500;
 const ANALYZE_EVERY_MS = 30_000;
 
-export class EmbeddedBus implements Bus {
+export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
   readonly name = 'embedded' as const;
   readonly capabilities = { multiNode: false };
   readonly nodeId: number;
   readonly #sql: SqlEngine;
   readonly #db: Kysely<BusTables>;
-  readonly #store: BusStore;
-  readonly #signals: LocalSignals;
-  readonly #ids: SnowflakeGenerator;
-  readonly #consumers = new Set<EmbeddedConsumer>();
   readonly #consumerContext: EmbeddedConsumerContext;
   readonly #matchers = new Map<string, SubjectMatcher>();
   readonly #processedRetentionMs: number;
@@ -58,17 +53,15 @@ export class EmbeddedBus implements Bus {
   #closed = false;
 
   constructor(options: EmbeddedBusOptions) {
+    super(options.sql, options.nodeId);
     this.nodeId = options.nodeId;
     this.#sql = options.sql;
     this.#db = options.sql.db as Kysely<BusTables>;
-    this.#ids = idGenerator(options.nodeId);
-    this.#store = new BusStore(options.sql, this.#ids);
-    this.#signals = localSignals(options.sql);
     this.#processedRetentionMs = options.processedRetentionMs ?? 7 * 24 * 3600_000;
     this.#onError = options.onError ?? ((error) => console.error('embedded bus:', error));
     this.#consumerContext = {
       db: this.#db,
-      signals: this.#signals,
+      signals: this.signals,
       skipLocked: options.sql.capabilities.supportsSkipLocked,
       pollIntervalMs: options.pollIntervalMs ?? (options.sql.capabilities.multiNode ? 1000 : 30_000),
       onError: this.#onError,
@@ -83,7 +76,7 @@ export class EmbeddedBus implements Bus {
 
   async publish(events: readonly NewEvent[]): Promise<BusEvent[]> {
     this.#assertOpen();
-    const prepared = prepareEvents(events, this.#ids);
+    const prepared = prepareEvents(events, this.ids);
     if (prepared.length === 0) return [];
     // Serialised up front: a payload that is not JSON fails the call before any write.
     const rows = prepared.map(toEventRow);
@@ -106,7 +99,7 @@ export class EmbeddedBus implements Bus {
         if (wanted) stored.push(row);
       }
       // Remembered before the commit, so the members woken below need not read them back.
-      this.#signals.recentEvents.remember(stored);
+      this.signals.recentEvents.remember(stored);
       // ON CONFLICT: a relay re-publishing an event still queued must not queue it twice.
       for (const slice of chunks(stored, ROWS_PER_INSERT)) {
         await trx.insertInto('bus_event').values(slice).onConflict((oc) => oc.doNothing()).execute();
@@ -117,7 +110,7 @@ export class EmbeddedBus implements Bus {
       this.#queuedSinceAnalyze += deliveries.length;
       return touched;
     });
-    this.#signals.wakeGroups(groups);
+    this.signals.wakeGroups(groups);
     return prepared;
   }
 
@@ -132,40 +125,15 @@ export class EmbeddedBus implements Bus {
       .onConflict((oc) => oc.column('name').doUpdateSet({ subjects, updated_at: now }))
       .execute();
     const consumer = new EmbeddedConsumer(this.#consumerContext, resolved);
-    this.#consumers.add(consumer);
     consumer.start();
-    return {
-      group: consumer.group,
-      stop: async () => {
-        await consumer.stop();
-        this.#consumers.delete(consumer);
-      },
-    };
-  }
-
-  async writeOutbox(trx: Kysely<any>, events: readonly NewEvent[]): Promise<BusEvent[]> {
-    const written = await this.#store.writeOutbox(trx, events);
-    if (written.length > 0) this.#signals.outboxWritten();
-    return written;
-  }
-
-  markProcessed(trx: Kysely<any>, group: string, eventIds: readonly string[]): Promise<string[]> {
-    return this.#store.markProcessed(trx, group, eventIds);
-  }
-
-  listDeadLetters(options: { limit: number; cursor?: string | null }): Promise<DeadLetterPage> {
-    return this.#store.listDeadLetters(options);
-  }
-
-  countDeadLetters(): Promise<number> {
-    return this.#store.countDeadLetters();
+    return this.track(consumer);
   }
 
   async retryDeadLetter(id: string): Promise<boolean> {
     this.#assertOpen();
     const now = Date.now();
     const letter = await this.#db.transaction().execute(async (trx) => {
-      const found = await this.#store.takeDeadLetter(trx, id);
+      const found = await this.store.takeDeadLetter(trx, id);
       if (!found) return undefined;
       await trx.insertInto('bus_event').values(toEventRow(found.event)).onConflict((oc) => oc.doNothing()).execute();
       await trx
@@ -176,15 +144,15 @@ export class EmbeddedBus implements Bus {
       return found;
     });
     if (!letter) return false;
-    this.#signals.recentEvents.remember([toEventRow(letter.event)]);
-    this.#signals.wakeGroups([letter.group]);
+    this.signals.recentEvents.remember([toEventRow(letter.event)]);
+    this.signals.wakeGroups([letter.group]);
     return true;
   }
 
   async stats(): Promise<BusStats> {
     const [outboxPending, deadLetters, backlog] = await Promise.all([
-      this.#store.countOutboxPending(),
-      this.#store.countDeadLetters(),
+      this.store.countOutboxPending(),
+      this.store.countDeadLetters(),
       this.#db
         .selectFrom('bus_delivery')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -202,13 +170,12 @@ export class EmbeddedBus implements Bus {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#housekeeping);
-    await Promise.all([...this.#consumers].map((c) => c.stop()));
-    this.#consumers.clear();
+    await this.stopConsumers();
   }
 
   async #deadLetter(group: string, drafts: readonly DeadLetterDraft[]): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
-      await this.#store.insertDeadLetters(trx, drafts);
+      await this.store.insertDeadLetters(trx, drafts);
       const ids = drafts.map((d) => d.event.id);
       for (const slice of chunks(ids, ROWS_PER_INSERT)) {
         await trx.deleteFrom('bus_delivery').where('group_name', '=', group).where('event_id', 'in', slice).execute();
@@ -238,7 +205,7 @@ export class EmbeddedBus implements Bus {
     }
     if (now - this.#lastProcessedPrune >= Math.min(60_000, this.#processedRetentionMs)) {
       this.#lastProcessedPrune = now;
-      await this.#store.pruneProcessed(now - this.#processedRetentionMs);
+      await this.store.pruneProcessed(now - this.#processedRetentionMs);
     }
   }
 

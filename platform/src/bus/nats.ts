@@ -10,13 +10,12 @@ import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, Retenti
 import { jetstream, jetstreamManager, type ConsumerConfig, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Kysely } from 'kysely';
-import type { SnowflakeGenerator } from '../ids/index.ts';
 import type { SqlEngine } from '../sql/index.ts';
-import { BusStore, type DeadLetterDraft } from './bus-store.ts';
+import type { DeadLetterDraft } from './bus-store.ts';
 import { resolveConsumeOptions, type ResolvedConsumeOptions } from './consume-options.ts';
 import { prepareEvents } from './events.ts';
-import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, DeadLetterPage, NewEvent } from './interface.ts';
-import { idGenerator, localSignals, type LocalSignals } from './local-signals.ts';
+import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, NewEvent } from './interface.ts';
+import { SqlBackedBus } from './sql-backed-bus.ts';
 import type { BusTables } from './migrations.ts';
 import { NatsConsumer, TARGET_GROUP_HEADER } from './nats-consumer.ts';
 import { compileFilters } from './subjects.ts';
@@ -46,7 +45,7 @@ export interface NatsBusOptions {
 
 const PROCESSED_PRUNE_MS = 60_000;
 
-export class NatsBus implements Bus {
+export class NatsBus extends SqlBackedBus<NatsConsumer> implements Bus {
   readonly name = 'nats' as const;
   readonly capabilities = { multiNode: true };
   readonly nodeId: number;
@@ -55,12 +54,8 @@ export class NatsBus implements Bus {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
-  readonly #store: BusStore;
-  readonly #signals: LocalSignals;
-  readonly #ids: SnowflakeGenerator;
   readonly #options: NatsBusOptions;
   readonly #onError: (error: unknown) => void;
-  readonly #consumers = new Set<NatsConsumer>();
   readonly #housekeeping: NodeJS.Timeout;
   #closed = false;
 
@@ -80,6 +75,7 @@ export class NatsBus implements Bus {
   }
 
   private constructor(options: NatsBusOptions, nc: NatsConnection, jsm: JetStreamManager) {
+    super(options.sql, options.nodeId);
     this.#options = options;
     this.nodeId = options.nodeId;
     this.stream = options.stream ?? 'BUS';
@@ -87,13 +83,10 @@ export class NatsBus implements Bus {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#js = jetstream(nc);
-    this.#ids = idGenerator(options.nodeId);
-    this.#store = new BusStore(options.sql, this.#ids);
-    this.#signals = localSignals(options.sql);
     this.#onError = options.onError ?? ((error) => console.error('nats bus:', error));
     const retention = options.processedRetentionMs ?? 7 * 24 * 3600_000;
     this.#housekeeping = setInterval(
-      () => void this.#store.pruneProcessed(Date.now() - retention).catch(this.#onError),
+      () => void this.store.pruneProcessed(Date.now() - retention).catch(this.#onError),
       Math.min(PROCESSED_PRUNE_MS, retention),
     );
     this.#housekeeping.unref();
@@ -101,7 +94,7 @@ export class NatsBus implements Bus {
 
   async publish(events: readonly NewEvent[]): Promise<BusEvent[]> {
     this.#assertOpen();
-    const prepared = prepareEvents(events, this.#ids);
+    const prepared = prepareEvents(events, this.ids);
     // Serialised up front: a payload that is not JSON fails the call before anything is sent.
     const bodies = prepared.map((e) => JSON.stringify(e));
     // Pipelined: every publish is on the wire before the first ack is awaited.
@@ -123,39 +116,14 @@ export class NatsBus implements Bus {
       serverFilters ? undefined : compileFilters(resolved.subjects),
     );
     await consumer.start(await this.#js.consumers.get(this.stream, name));
-    this.#consumers.add(consumer);
-    return {
-      group: consumer.group,
-      stop: async () => {
-        await consumer.stop();
-        this.#consumers.delete(consumer);
-      },
-    };
-  }
-
-  async writeOutbox(trx: Kysely<any>, events: readonly NewEvent[]): Promise<BusEvent[]> {
-    const written = await this.#store.writeOutbox(trx, events);
-    if (written.length > 0) this.#signals.outboxWritten();
-    return written;
-  }
-
-  markProcessed(trx: Kysely<any>, group: string, eventIds: readonly string[]): Promise<string[]> {
-    return this.#store.markProcessed(trx, group, eventIds);
-  }
-
-  listDeadLetters(options: { limit: number; cursor?: string | null }): Promise<DeadLetterPage> {
-    return this.#store.listDeadLetters(options);
-  }
-
-  countDeadLetters(): Promise<number> {
-    return this.#store.countDeadLetters();
+    return this.track(consumer);
   }
 
   async retryDeadLetter(id: string): Promise<boolean> {
     this.#assertOpen();
     // Published inside the transaction that deletes the row: a failed publish keeps it.
-    return this.#store.db.transaction().execute(async (trx) => {
-      const letter = await this.#store.takeDeadLetter(trx, id);
+    return this.store.db.transaction().execute(async (trx) => {
+      const letter = await this.store.takeDeadLetter(trx, id);
       if (!letter) return false;
       const h = headers();
       h.set(TARGET_GROUP_HEADER, letter.group);
@@ -166,7 +134,7 @@ export class NatsBus implements Bus {
   }
 
   async stats(): Promise<BusStats> {
-    const [outboxPending, deadLetters, backlog] = await Promise.all([this.#store.countOutboxPending(), this.#store.countDeadLetters(), this.#backlog()]);
+    const [outboxPending, deadLetters, backlog] = await Promise.all([this.store.countOutboxPending(), this.store.countDeadLetters(), this.#backlog()]);
     return { outboxPending, deadLetters, backlog };
   }
 
@@ -180,8 +148,7 @@ export class NatsBus implements Bus {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#housekeeping);
-    await Promise.all([...this.#consumers].map((c) => c.stop()));
-    this.#consumers.clear();
+    await this.stopConsumers();
     await this.#nc.drain().catch(() => this.#nc.close());
   }
 
@@ -246,7 +213,7 @@ export class NatsBus implements Bus {
   }
 
   #deadLetter(drafts: readonly DeadLetterDraft[]): Promise<void> {
-    return this.#store.insertDeadLetters(this.#store.db as Kysely<BusTables>, drafts);
+    return this.store.insertDeadLetters(this.store.db as Kysely<BusTables>, drafts);
   }
 
   async #backlog(): Promise<number> {

@@ -18,6 +18,8 @@ import { SnowflakeGenerator } from './ids/index.ts';
 import { createLogger, Metrics, type Logger } from './observability/index.ts';
 import { createSqlEngine, type SqlEngine } from './sql/index.ts';
 
+const IDEMPOTENCY_SWEEP_MS = 10 * 60 * 1000;
+
 export const platformMigrations: Record<string, Migration> = { ...accountMigrations, ...idempotencyMigrations, ...busMigrations };
 
 export interface Platform {
@@ -84,6 +86,11 @@ export async function createPlatform(config: Config, options: CreatePlatformOpti
     adminHandles: config.adminHandles,
   });
   const idempotency = new IdempotencyStore(sql.db, (e) => sql.isUniqueViolation(e));
+  // Expired Idempotency-Key records are dropped in the background so the table stays small.
+  const idempotencySweep = setInterval(() => {
+    idempotency.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'idempotency sweep failed'));
+  }, IDEMPOTENCY_SWEEP_MS);
+  idempotencySweep.unref();
 
   metrics.gaugeFrom('outbox_pending_events', 'Outbox rows not yet published to the bus.', async () => (await bus.stats()).outboxPending);
   metrics.gaugeFrom('bus_dead_letters', 'Events that exhausted their delivery attempts.', async () => (await bus.stats()).deadLetters);
@@ -111,6 +118,7 @@ export async function createPlatform(config: Config, options: CreatePlatformOpti
     },
     async close() {
       shuttingDown = true;
+      clearInterval(idempotencySweep);
       await outboxRelay.stop();
       await bus.close();
       await Promise.allSettled([cache.close(), blob.close()]);

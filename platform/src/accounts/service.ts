@@ -90,11 +90,11 @@ export class AccountService {
     if (!row || !timingSafeEqual(sha256(secret), Buffer.from(row.token_hash, 'base64url'))) throw invalid();
     if (row.revoked_at !== null) throw invalid();
     const now = this.#now();
-    if (row.used_at !== null) return this.#reuseDetected(row.session_id, now);
+    if (row.used_at !== null) return this.#reuseDetected(row.session_id);
     if (row.expires_at <= now || row.session_expires_at <= now) throw invalid();
     const next = this.#newRefreshToken(row.session_id, now);
     // Lost the race against a concurrent refresh with the same token: that is reuse too.
-    if (!(await this.#deps.store.rotateRefreshToken(row.id, next.row, now))) return this.#reuseDetected(row.session_id, now);
+    if (!(await this.#deps.store.rotateRefreshToken(row.id, next.row, now))) return this.#reuseDetected(row.session_id);
     return this.#tokens(row.account_id, row.session_id, next.token);
   }
 
@@ -115,7 +115,7 @@ export class AccountService {
     return (await this.#deps.revocations.get(`revoked-session:${sessionId}`)) !== null;
   }
 
-  async #reuseDetected(sessionId: string, _now: number): Promise<never> {
+  async #reuseDetected(sessionId: string): Promise<never> {
     await this.#revoke(sessionId, 'refresh_token_reused');
     throw new AppError(platformErrors.refresh_token_reused);
   }

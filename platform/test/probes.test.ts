@@ -41,6 +41,14 @@ await forEachEngineSet('probes, metrics and docs', (engines) => {
     assert.match(text, /bus_dead_letters \d+/);
   });
 
+  test('/metrics counts unknown URLs under one "unmatched" route, not one series per URL', async () => {
+    await t.app.inject({ method: 'GET', url: '/no/such/path-1' });
+    await t.app.inject({ method: 'GET', url: '/no/such/path-2' });
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(text, /http_requests_total\{method="GET",route="unmatched",status="404"\} 2/);
+    assert.doesNotMatch(text, /path-1/);
+  });
+
   test('/docs/json is an OpenAPI document listing the account routes', async () => {
     const doc = json(await t.app.inject({ method: 'GET', url: '/docs/json' }));
     assert.equal(doc.openapi, '3.1.0');

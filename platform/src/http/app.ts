@@ -7,12 +7,15 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import { LazyRequestLogger } from '../observability/request-logger.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { addRouteHook } from './route-hooks.ts';
 import { validatorCompiler } from './validation.ts';
+
+type HttpRecorder = ReturnType<Metrics['httpRecorder']>;
 
 export type HttpApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -60,12 +63,24 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     if (draining) reply.header('connection', 'close');
     done(null, payload);
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    options.metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  // RED metrics and the access-log line. Each route gets its own recorder (it knows its
+  // template without asking Fastify per request); unmatched URLs share one.
+  const finish = (request: FastifyRequest, reply: FastifyReply, route: string, record: HttpRecorder) => {
+    record(request.method, reply.statusCode, reply.elapsedTime / 1000);
     if ((request.log as Logger).isLevelEnabled('info')) {
       request.log.info({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
     }
+  };
+  app.addHook('onRoute', (route) => {
+    const record = options.metrics.httpRecorder(route.url);
+    addRouteHook(route, 'onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      finish(request, reply, route.url, record);
+      done();
+    });
+  });
+  const recordUnmatched = options.metrics.httpRecorder('unmatched');
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) finish(request, reply, 'unmatched', recordUnmatched);
     done();
   });
 

@@ -4,6 +4,7 @@
  * Medians of several runs; every ratio comes from figures measured in this run.
  */
 import { availableBusEngines, measureBus } from './bus-throughput.ts';
+import { pinned } from './http-load.ts';
 import { measureHttp } from './http-throughput.ts';
 import { machineDescription, median, printTable, writeReport } from './report.ts';
 
@@ -52,7 +53,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     baseline,
     ratio,
     notes: [
-      'HTTP: server in its own process, autocannon in the parent; the platform server logs one pino line per request (to /dev/null) and records RED metrics.',
+      `HTTP: server in its own process${pinned ? ' pinned to core 1' : ''}, autocannon in the parent${pinned ? ' pinned to core 0' : ''}; both servers stamp an x-request-id; the platform adds routing, validation, hooks, RED metrics and a request logger (probes write no access line, as in production).`,
       'Bus: one consumer group, publish batches of 100, consumer batches of 100, measured from first publish to last ack.',
     ],
   });

@@ -69,7 +69,9 @@ await forEachEngineSet('bad input gets a precise 4xx in the error envelope', (en
     const kept = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-123' } });
     assert.equal(kept.headers['x-request-id'], 'trace-123');
     const replaced = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\u0000<script>' } });
-    assert.match(String(replaced.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+    assert.match(String(replaced.headers['x-request-id']), /^[A-Za-z0-9_-]{8}-[0-9a-z]+$/);
+    const next = await t.app.inject({ method: 'GET', url: '/healthz' });
+    assert.notEqual(next.headers['x-request-id'], replaced.headers['x-request-id']);
   });
 
   test('the service keeps answering after a run of bad requests', async () => {

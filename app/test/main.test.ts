@@ -34,6 +34,9 @@ test('npm start serves the probes, prints where to open it, and exits 0 on SIGTE
   assert.equal((await fetch(`${url}/readyz`)).status, 200);
   assert.match(await (await fetch(`${url}/metrics`)).text(), /http_requests_total/);
   assert.equal(((await (await fetch(`${url}/docs/json`)).json()) as { openapi: string }).openapi, '3.1.0');
+  const docs = await fetch(`${url}/docs`);
+  assert.equal(docs.status, 200);
+  assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
   app.child.kill('SIGTERM');
   const [code] = await once(app.child, 'exit');
   assert.equal(code, 0, app.output().stderr);

@@ -22,6 +22,10 @@ await forEachEngineSet('probes, metrics and docs', (engines) => {
     assert.deepEqual(Object.keys(json(response).engines).sort(), ['blob', 'bus', 'cache', engines === 'embedded' ? 'sqlite' : 'postgres'].sort());
   });
 
+  test('the blob engine follows the configuration', () => {
+    assert.equal(t.platform.blob.local, engines === 'embedded');
+  });
+
   test('/readyz answers 503 shutting_down once draining begins', async () => {
     const fresh = await startTestPlatform(engines);
     fresh.platform.beginShutdown();

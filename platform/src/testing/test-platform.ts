@@ -1,7 +1,8 @@
 /**
  * Builds a whole platform and its HTTP app for integration tests, on the embedded engines
  * (a fresh DATA_DIR) or on the distributed ones (PostgreSQL schema, Redis key prefix and
- * NATS stream unique to the run), so the same tests run on both.
+ * NATS stream unique to the run, and an s3rver started for it), so the same tests run on
+ * both, configured through the same environment variables a deployment uses.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { loadConfig } from '../config/index.ts';
 import type { HttpApp } from '../http/app.ts';
+import { s3rverCredentials, startS3rver } from '../blob/s3-test-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createPlatform, type Platform } from '../platform.ts';
 import { createPlatformApp } from '../platform-app.ts';
@@ -27,7 +29,18 @@ export interface TestPlatform {
 export async function startTestPlatform(engines: EngineSet, env: Record<string, string> = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'twin-test-'));
   const name = uniqueTestName('t');
-  const distributed = engines === 'distributed' ? { DATABASE_URL: testEngines.postgres, REDIS_URL: testEngines.redis, NATS_URL: testEngines.nats } : {};
+  const s3 = engines === 'distributed' ? await startS3rver(['twin-test']) : undefined;
+  const distributed = s3
+    ? {
+        DATABASE_URL: testEngines.postgres,
+        REDIS_URL: testEngines.redis,
+        NATS_URL: testEngines.nats,
+        S3_ENDPOINT: s3.endpoint,
+        S3_BUCKET: 'twin-test',
+        S3_ACCESS_KEY_ID: s3rverCredentials.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3rverCredentials.secretAccessKey,
+      }
+    : {};
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...distributed, ...env });
   const platform = await createPlatform(config, {
     logger: createLogger({ level: 'silent' }),
@@ -50,6 +63,7 @@ export async function startTestPlatform(engines: EngineSet, env: Record<string, 
         await (await jetstreamManager(nc)).streams.delete(name).catch(() => false);
         await nc.close();
       }
+      await s3?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

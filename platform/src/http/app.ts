@@ -68,7 +68,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.addHook('preClose', async () => {
     draining = true;
   });
-  // The two hooks every request runs are callback-style: no promise per request.
+  // Hooks that run on every request are callback-style: no promise per request.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     if (draining) reply.header('connection', 'close');

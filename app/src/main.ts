@@ -1,9 +1,10 @@
 /**
  * The one entry point. Reads the environment, builds the platform on the configured
- * engines, serves the roles selected by ROLE, and prints where to open it.
+ * engines, serves the roles selected by ROLE (`all` and `api` answer the public API;
+ * every role answers /healthz, /readyz and /metrics), and prints where to open it.
  * `npm start` runs everything on the embedded engines with data under ./data.
  */
-import { ConfigError, createPlatform, createPlatformApp, loadConfig, runWithGracefulShutdown } from '@twin/platform';
+import { ConfigError, createPlatform, createPlatformApp, loadConfig, runWithGracefulShutdown, servesApi } from '@twin/platform';
 
 let config;
 try {
@@ -15,7 +16,7 @@ try {
 }
 
 const platform = await createPlatform(config);
-const app = await createPlatformApp(platform);
+const app = await createPlatformApp(platform, { api: servesApi(config.role) });
 const { url } = await runWithGracefulShutdown({ app, platform, host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
 
 const engines = [

@@ -54,6 +54,18 @@ test('a request in flight when SIGTERM arrives still completes', async () => {
   assert.equal(code, 0);
 });
 
+test('a background role serves probes and metrics but not the public API', async () => {
+  const app = start({ ROLE: 'worker' });
+  const url = await app.url;
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  assert.equal((await fetch(`${url}/metrics`)).status, 200);
+  const api = await fetch(`${url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(api.status, 404);
+  app.child.kill('SIGTERM');
+  const [code] = await once(app.child, 'exit');
+  assert.equal(code, 0);
+});
+
 test('a bad configuration value stops the process naming the variable, without a stack trace', async () => {
   const app = start({ PORT: 'eighty' });
   const [code] = await once(app.child, 'exit');

@@ -12,5 +12,5 @@ export * from './http/index.ts';
 export * from './auth/index.ts';
 export * from './observability/index.ts';
 export { createPlatform, platformMigrations, type CreatePlatformOptions, type Platform } from './platform.ts';
-export { createPlatformApp } from './platform-app.ts';
+export { createPlatformApp, type PlatformAppOptions } from './platform-app.ts';
 export { runWithGracefulShutdown } from './lifecycle.ts';

@@ -12,7 +12,12 @@ import { idempotencyPlugin } from './idempotency/index.ts';
 import type { Platform } from './platform.ts';
 import { RateLimiter, rateLimitPlugin } from './rate-limit/index.ts';
 
-export async function createPlatformApp(platform: Platform): Promise<HttpApp> {
+export interface PlatformAppOptions {
+  /** Serve the public API (accounts, sessions, admin). Roles that only work in the background serve probes and metrics alone. */
+  api?: boolean;
+}
+
+export async function createPlatformApp(platform: Platform, { api = true }: PlatformAppOptions = {}): Promise<HttpApp> {
   const { config } = platform;
   const app = await createHttpApp({ logger: platform.logger, metrics: platform.metrics, bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy });
 
@@ -43,7 +48,9 @@ export async function createPlatformApp(platform: Platform): Promise<HttpApp> {
       { name: 'blob', ping: () => platform.blob.ping() },
     ],
   });
-  await app.register(accountRoutes, { accounts: platform.accounts });
-  await app.register(adminRoutes, { bus: platform.bus, cursors: platform.cursors });
+  if (api) {
+    await app.register(accountRoutes, { accounts: platform.accounts });
+    await app.register(adminRoutes, { bus: platform.bus, cursors: platform.cursors });
+  }
   return app;
 }

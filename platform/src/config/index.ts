@@ -2,4 +2,4 @@
  * Configuration from the environment: the variable table and its validating loader.
  */
 export { loadConfig, type Config, type S3Config } from './load.ts';
-export { ConfigError, configSpec, ROLES, type Role } from './spec.ts';
+export { ConfigError, configSpec, ROLES, servesApi, type Role } from './spec.ts';

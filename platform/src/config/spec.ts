@@ -65,6 +65,11 @@ export const parsers = {
 export const ROLES = ['all', 'gateway', 'api', 'worker', 'transcoder'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Roles that answer the public HTTP API; the others serve only probes and metrics besides their own work. */
+export function servesApi(role: Role): boolean {
+  return role === 'all' || role === 'api';
+}
+
 export const configSpec = {
   role: variable('ROLE', 'all', parsers.oneOf(...ROLES), 'Which parts this process runs; `all` runs everything in one process.'),
   host: variable('HOST', '127.0.0.1', parsers.string, 'Interface the HTTP server listens on (`0.0.0.0` to expose it).'),

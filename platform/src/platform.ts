@@ -9,7 +9,7 @@ import { AccountService, AccountStore, accountMigrations } from './accounts/inde
 import { AccessTokenIssuer } from './auth/access-tokens.ts';
 import { loadSecrets } from './auth/secrets.ts';
 import { createBlobStore, type BlobStore } from './blob/index.ts';
-import { busMigrations, createBus, OutboxRelay, type Bus } from './bus/index.ts';
+import { busMigrations, createBus, OutboxRelay, type Bus, type BusStats } from './bus/index.ts';
 import { createCache, type Cache } from './cache/index.ts';
 import type { Config } from './config/index.ts';
 import { CursorCodec } from './cursor/index.ts';
@@ -64,15 +64,19 @@ export async function createPlatform(config: Config, options: CreatePlatformOpti
 
   const sql = createSqlEngine({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'db', 'twin.sqlite'), schema: options.sqlSchema });
   await sql.migrate({ ...platformMigrations, ...options.migrations });
-  const cache = createCache({ redisUrl: config.redisUrl, keyPrefix: options.cacheKeyPrefix });
+  // Background failures of the engines (a dropped connection, a failed poll) are retried by
+  // the engines themselves; they go to the log, not to stderr.
+  const logError = (component: string) => (error: unknown, context?: string) => logger.error({ err: error, component, context }, `${component} error`);
+  const cache = createCache({ redisUrl: config.redisUrl, keyPrefix: options.cacheKeyPrefix, onError: logError('cache') });
   const bus = await createBus({
     sql,
     natsUrl: config.natsUrl,
     nodeId: config.nodeId,
+    onError: logError('bus'),
     ...(options.busNamespace ? { stream: options.busNamespace, subjectPrefix: options.busNamespace } : {}),
   });
   const blob = createBlobStore(config.s3 ? { s3: config.s3 } : { dir: join(config.dataDir, 'blobs') });
-  const outboxRelay = new OutboxRelay({ sql, bus });
+  const outboxRelay = new OutboxRelay({ sql, bus, onError: logError('outbox relay') });
   outboxRelay.start();
 
   const tokens = new AccessTokenIssuer(secrets.authSigningKeyPem, config.accessTokenTtlSeconds);
@@ -92,8 +96,15 @@ export async function createPlatform(config: Config, options: CreatePlatformOpti
   }, IDEMPOTENCY_SWEEP_MS);
   idempotencySweep.unref();
 
-  metrics.gaugeFrom('outbox_pending_events', 'Outbox rows not yet published to the bus.', async () => (await bus.stats()).outboxPending);
-  metrics.gaugeFrom('bus_dead_letters', 'Events that exhausted their delivery attempts.', async () => (await bus.stats()).deadLetters);
+  // One stats query per scrape feeds all three gauges.
+  let busStats: { at: number; stats: Promise<BusStats> } | undefined;
+  const currentBusStats = () => {
+    if (!busStats || Date.now() - busStats.at > 1000) busStats = { at: Date.now(), stats: bus.stats() };
+    return busStats.stats;
+  };
+  metrics.gaugeFrom('outbox_pending_events', 'Outbox rows not yet published to the bus.', async () => (await currentBusStats()).outboxPending);
+  metrics.gaugeFrom('bus_backlog_deliveries', 'Deliveries not yet acked, over every consumer group (queue depth).', async () => (await currentBusStats()).backlog);
+  metrics.gaugeFrom('bus_dead_letters', 'Events that exhausted their delivery attempts.', async () => (await currentBusStats()).deadLetters);
 
   let shuttingDown = false;
   return {

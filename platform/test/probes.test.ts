@@ -43,6 +43,7 @@ await forEachEngineSet('probes, metrics and docs', (engines) => {
     assert.match(text, /nodejs_eventloop_lag_seconds \d/);
     assert.match(text, /outbox_pending_events \d+/);
     assert.match(text, /bus_dead_letters \d+/);
+    assert.match(text, /bus_backlog_deliveries \d+/);
   });
 
   test('/metrics counts unknown URLs under one "unmatched" route, not one series per URL', async () => {
@@ -71,5 +72,10 @@ test('/readyz answers 503 naming an unreachable engine', async () => {
   assert.equal(error.code, 'engine_unavailable');
   assert.match(error.details.engines.cache, /^down/);
   assert.equal(error.details.engines.sqlite, 'ok');
+  // The rate limiter lives on that cache: API calls fail fast with a retryable 503, not a 500.
+  const api = await t.app.inject({ method: 'POST', url: '/v1/sessions', payload: { handle: 'someone', password: 'whatever' } });
+  assert.equal(api.statusCode, 503);
+  assert.equal(json(api).error.code, 'engine_unavailable');
+  assert.equal(json(api).error.retryable, true);
   await t.close();
 });

@@ -26,11 +26,13 @@ export interface CacheConfig {
   redisUrl?: string;
   /** Prepended to every key and channel, e.g. per tenant or per test run. */
   keyPrefix?: string;
+  /** Receives background failures (Redis connection errors); default: console.error. */
+  onError?: (error: unknown, context: string) => void;
 }
 
 /** Redis when `redisUrl` is set, else memory. */
 export function createCache(config: CacheConfig = {}): Cache {
   return config.redisUrl
-    ? new RedisCache({ url: config.redisUrl, keyPrefix: config.keyPrefix })
+    ? new RedisCache({ url: config.redisUrl, keyPrefix: config.keyPrefix, ...(config.onError ? { onError: config.onError } : {}) })
     : new MemoryCache({ keyPrefix: config.keyPrefix });
 }

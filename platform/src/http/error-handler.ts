@@ -28,8 +28,15 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   return reply.status(error.spec.status).headers(error.headers).type('application/json; charset=utf-8').send(envelope);
 }
 
+/** Network failures reaching an engine (Redis, PostgreSQL, NATS, S3): the client may retry. */
+const ENGINE_UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
+function isEngineUnreachable(error: FastifyError): boolean {
+  return ENGINE_UNREACHABLE_CODES.has(String(error.code)) || error.name === 'MaxRetriesPerRequestError';
+}
+
 function toAppError(error: FastifyError): AppError {
   if (error instanceof AppError) return error;
+  if (isEngineUnreachable(error)) return new AppError(platformErrors.engine_unavailable);
   if (error.validation) {
     return new AppError(platformErrors.validation_failed, `The request ${error.validationContext ?? 'body'} is invalid.`, {
       details: { fields: describeValidationErrors(error.validation as never, error.validationContext) },
@@ -47,7 +54,9 @@ function toAppError(error: FastifyError): AppError {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error);
-    if (appError.spec.status >= 500) request.log.error({ err: error }, 'request failed');
+    // Unexpected failures are errors with their stack; expected 5xx (an engine down, draining) are warnings.
+    if (appError.spec === platformErrors.internal) request.log.error({ err: error }, 'request failed');
+    else if (appError.spec.status >= 500) request.log.warn({ code: appError.code, cause: error.message }, 'request refused');
     return sendError(reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>

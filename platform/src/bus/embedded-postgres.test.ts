@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import pg from 'pg';
-import { PostgresEngine } from '../sql/index.ts';
+import { dropSchema as dropSchemaSafely, PostgresEngine } from '../sql/index.ts';
 import { skipUnlessReachable, testEngines, uniqueTestName } from '../testing/engines.ts';
 import { runContract } from './contract.case.ts';
 import { record, waitFor, type BusFixture } from './contract-support.ts';
@@ -15,12 +14,7 @@ import { busMigrations } from './migrations.ts';
 
 const skip = await skipUnlessReachable('postgres');
 
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client(testEngines.postgres);
-  await client.connect();
-  await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
-}
+const dropSchema = (schema: string) => dropSchemaSafely(testEngines.postgres, schema);
 
 /** A PostgreSQL schema of its own for the run; claims and relays use SKIP LOCKED here. */
 async function postgresFixture(): Promise<BusFixture> {

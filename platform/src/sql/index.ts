@@ -7,7 +7,7 @@ import { PostgresEngine } from './postgres.ts';
 import { SqliteEngine } from './sqlite.ts';
 
 export type { SqlCapabilities, SqlEngine } from './interface.ts';
-export { PostgresEngine, type PostgresOptions } from './postgres.ts';
+export { dropSchema, PostgresEngine, type PostgresOptions } from './postgres.ts';
 export { SqliteEngine, type SqliteOptions } from './sqlite.ts';
 
 /** PostgreSQL when `databaseUrl` is set, else SQLite at `sqliteFile`. */

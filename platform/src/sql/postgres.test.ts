@@ -4,16 +4,11 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { skipUnlessReachable, testEngines, uniqueTestName } from '../testing/engines.ts';
 import { runContract } from './contract.case.ts';
-import { PostgresEngine } from './postgres.ts';
+import { dropSchema as dropSchemaSafely, PostgresEngine } from './postgres.ts';
 
 const skip = await skipUnlessReachable('postgres');
 
-async function dropSchema(schema: string) {
-  const client = new pg.Client(testEngines.postgres);
-  await client.connect();
-  await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
-}
+const dropSchema = (schema: string) => dropSchemaSafely(testEngines.postgres, schema);
 
 describe('postgres engine contract', { skip }, () => {
   const schema = uniqueTestName('sqlc');
@@ -54,5 +49,40 @@ describe('postgres engine migrations', { skip }, () => {
     assert.deepEqual(tables.rows.map((r) => r.table_name), ['kysely_migration', 'kysely_migration_lock', 't']);
     await Promise.all([a.close(), b.close()]);
     await Promise.all([dropSchema(first), dropSchema(second)]);
+  });
+});
+
+describe('postgres engine migrations under concurrent DDL', { skip }, () => {
+  test('migrate succeeds while other test runs create and drop schemas (regression: introspection race)', async () => {
+    const churn = new pg.Client(testEngines.postgres);
+    await churn.connect();
+    let stop = false;
+    const churning = (async () => {
+      while (!stop) {
+        const name = uniqueTestName('churn');
+        await churn.query(`create schema ${name}; create table ${name}.t (id int, v text); create table ${name}.u (id int)`);
+        await dropSchema(name);
+      }
+    })();
+    const migrations = {
+      'x/0001': { up: (db: any) => db.schema.createTable('a').addColumn('id', 'integer').execute() },
+      'x/0002': { up: (db: any) => db.schema.createTable('b').addColumn('id', 'integer').execute() },
+    };
+    try {
+      for (let i = 0; i < 15; i++) {
+        const schema = uniqueTestName('sqlr');
+        const engine = new PostgresEngine({ connectionString: testEngines.postgres, schema });
+        try {
+          await engine.migrate(migrations);
+        } finally {
+          await engine.close();
+          await dropSchema(schema);
+        }
+      }
+    } finally {
+      stop = true;
+      await churning;
+      await churn.end();
+    }
   });
 });

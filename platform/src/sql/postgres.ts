@@ -18,6 +18,8 @@ export interface PostgresOptions {
 }
 
 const INT8_OID = 20;
+/** Advisory-lock key ('twin') serialising migrations with schema drops. */
+const SCHEMA_DDL_LOCK = 0x7477696e;
 
 export class PostgresEngine<DB = any> implements SqlEngine<DB> {
   readonly name = 'postgres' as const;
@@ -43,8 +45,18 @@ export class PostgresEngine<DB = any> implements SqlEngine<DB> {
   }
 
   async migrate(migrations: Record<string, Migration>): Promise<void> {
-    if (this.#schema) await sql`create schema if not exists ${sql.id(this.#schema)}`.execute(this.db);
-    await runMigrations(this.db, migrations, this.#schema);
+    // Kysely's Migrator introspects the tables of every schema; a schema dropped by another
+    // session during that query fails it ("schema … does not exist"). Migrations and schema
+    // drops (dropSchema below) therefore take one advisory lock, on a single connection.
+    await this.db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(${SCHEMA_DDL_LOCK})`.execute(connection);
+      try {
+        if (this.#schema) await sql`create schema if not exists ${sql.id(this.#schema)}`.execute(connection);
+        await runMigrations(connection, migrations, this.#schema);
+      } finally {
+        await sql`select pg_advisory_unlock(${SCHEMA_DDL_LOCK})`.execute(connection);
+      }
+    });
   }
 
   isUniqueViolation(error: unknown): boolean {
@@ -63,4 +75,16 @@ export class PostgresEngine<DB = any> implements SqlEngine<DB> {
 function quoteIdentifier(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid schema name: ${name}`);
   return name;
+}
+
+/** Drops a schema and everything in it, without racing a concurrent migrate (tests, tenant removal). */
+export async function dropSchema(connectionString: string, schema: string): Promise<void> {
+  const client = new pg.Client(connectionString);
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [SCHEMA_DDL_LOCK]);
+    await client.query(`drop schema if exists ${quoteIdentifier(schema)} cascade`);
+  } finally {
+    await client.end();
+  }
 }

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import pg from 'pg';
 import { loadConfig } from '../config/index.ts';
 import type { HttpApp } from '../http/app.ts';
 import { s3rverCredentials, startS3rver } from '../blob/s3-test-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createPlatform, type Platform } from '../platform.ts';
+import { dropSchema } from '../sql/index.ts';
 import { createPlatformApp } from '../platform-app.ts';
 import { testEngines, uniqueTestName } from './engines.ts';
 
@@ -55,10 +55,7 @@ export async function startTestPlatform(engines: EngineSet, env: Record<string, 
       await app.close();
       await platform.close();
       if (engines === 'distributed') {
-        const client = new pg.Client(testEngines.postgres);
-        await client.connect();
-        await client.query(`drop schema if exists ${name} cascade`);
-        await client.end();
+        await dropSchema(testEngines.postgres, name);
         const nc = await connect({ servers: testEngines.nats });
         await (await jetstreamManager(nc)).streams.delete(name).catch(() => false);
         await nc.close();

@@ -131,6 +131,11 @@ export function runContract({ create, skip = [] }: BusContractOptions): void {
     const { root, group } = ctx.names('work');
     const other = await fixture.open(2);
     const handled: string[][] = [[], []];
+    // A member holds its first batch until the other member has work too (or 3 s pass): the
+    // property under test is that a busy member's group-mate takes the remaining events,
+    // whatever the machine's scheduling.
+    let bothBusy!: () => void;
+    const bothHaveWork = new Promise<void>((resolve) => (bothBusy = resolve));
     const member = (b: Bus, i: number) =>
       b.consume({
         group,
@@ -138,7 +143,8 @@ export function runContract({ create, skip = [] }: BusContractOptions): void {
         batchSize: 10,
         handler: async (deliveries: Delivery[]) => {
           for (const d of deliveries) handled[i]!.push(d.event.id);
-          await sleep(10); // long enough that a lone member cannot drain all 200 before the other claims
+          if (handled[0]!.length > 0 && handled[1]!.length > 0) bothBusy();
+          await Promise.race([bothHaveWork, sleep(3000)]);
           for (const d of deliveries) d.ack();
         },
       });

@@ -89,7 +89,7 @@ export async function createPlatform(config: Config, options: CreatePlatformOpti
     refreshTokenTtlMs: config.refreshTokenTtlSeconds * 1000,
     adminHandles: config.adminHandles,
   });
-  const idempotency = new IdempotencyStore(sql.db, (e) => sql.isUniqueViolation(e));
+  const idempotency = new IdempotencyStore(sql.db);
   // Expired Idempotency-Key records are dropped in the background so the table stays small.
   const idempotencySweep = setInterval(() => {
     idempotency.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'idempotency sweep failed'));

@@ -1,6 +1,7 @@
 /**
- * SQL for idempotency records: claim a key atomically, store the response, release a
- * key whose request failed so a retry can run again, and sweep expired records.
+ * SQL for idempotency records: claim a key atomically (insert-or-nothing, so a taken key
+ * costs no failed statement), store the response, release a key whose request failed so
+ * a retry can run again, and sweep expired records.
  */
 import type { Kysely } from 'kysely';
 import type { IdempotencyTables } from './migrations.ts';
@@ -13,27 +14,26 @@ export type ClaimResult =
 
 export class IdempotencyStore {
   readonly #db: Kysely<IdempotencyTables>;
-  readonly #isUniqueViolation: (error: unknown) => boolean;
-
-  constructor(db: Kysely<any>, isUniqueViolation: (error: unknown) => boolean) {
+  constructor(db: Kysely<any>) {
     this.#db = db;
-    this.#isUniqueViolation = isUniqueViolation;
   }
 
   async claim(scope: string, key: string, requestHash: string, ttlMs: number, now = Date.now()): Promise<ClaimResult> {
-    // An expired record no longer protects its key.
-    await this.#db.deleteFrom('idempotency_record').where('scope', '=', scope).where('key', '=', key).where('expires_at', '<=', now).execute();
-    try {
-      await this.#db
-        .insertInto('idempotency_record')
-        .values({ scope, key, request_hash: requestHash, state: 'in_flight', status_code: null, content_type: null, body: null, created_at: now, expires_at: now + ttlMs })
-        .execute();
-      return { outcome: 'claimed' };
-    } catch (error) {
-      if (!this.#isUniqueViolation(error)) throw error;
-    }
+    const claimed = await this.#db
+      .insertInto('idempotency_record')
+      .values({ scope, key, request_hash: requestHash, state: 'in_flight', status_code: null, content_type: null, body: null, created_at: now, expires_at: now + ttlMs })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    if (claimed) return { outcome: 'claimed' };
     const existing = await this.#db.selectFrom('idempotency_record').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+    // Released (its request failed) since our insert: claim it afresh.
     if (!existing) return this.claim(scope, key, requestHash, ttlMs, now);
+    // An expired record no longer protects its key.
+    if (existing.expires_at <= now) {
+      await this.#db.deleteFrom('idempotency_record').where('scope', '=', scope).where('key', '=', key).where('expires_at', '<=', now).execute();
+      return this.claim(scope, key, requestHash, ttlMs, now);
+    }
     if (existing.request_hash !== requestHash) return { outcome: 'mismatch' };
     if (existing.state === 'in_flight') return { outcome: 'in_flight' };
     return { outcome: 'replay', statusCode: existing.status_code ?? 200, contentType: existing.content_type, body: existing.body ?? '' };

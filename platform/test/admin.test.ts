@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Consumer } from '../src/bus/index.ts';
 import { startTestPlatform, type TestPlatform } from '../src/testing/test-platform.ts';
+import { waitFor } from '../src/testing/wait.ts';
 import { forEachEngineSet, json } from './engine-sets.ts';
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 await forEachEngineSet('admin: the dead-letter store', (engines) => {
   let t: TestPlatform;
@@ -43,7 +36,7 @@ await forEachEngineSet('admin: the dead-letter store', (engines) => {
       },
     });
     await t.platform.bus.publish([{ type: 'test.poison', payload: 'p-1' }]);
-    await until('the dead letter', async () => (await t.platform.bus.countDeadLetters()) >= 1);
+    await waitFor('the dead letter', async () => (await t.platform.bus.countDeadLetters()) >= 1, 10_000);
   });
   after(async () => {
     await consumer.stop();
@@ -85,7 +78,7 @@ await forEachEngineSet('admin: the dead-letter store', (engines) => {
     failing = false;
     const retry = await t.app.inject({ method: 'POST', url: `/v1/admin/dead-letters/${letter.id}/retry`, headers: { authorization: `Bearer ${adminToken}` } });
     assert.equal(retry.statusCode, 202, retry.body);
-    await until('the redelivery', async () => handled.includes('p-1'));
+    await waitFor('the redelivery', () => handled.includes('p-1'), 10_000);
     assert.equal(json(await list(adminToken)).total, 0);
     const again = await t.app.inject({ method: 'POST', url: `/v1/admin/dead-letters/${letter.id}/retry`, headers: { authorization: `Bearer ${adminToken}` } });
     assert.equal(again.statusCode, 404);

@@ -8,6 +8,7 @@ import type { SqlEngine } from '../sql/index.ts';
 import type { Bus, BusEvent, Consumer, ConsumeOptions, Delivery } from './interface.ts';
 
 export { sleep };
+export { waitFor } from '../testing/wait.ts';
 
 /** What one implementation's test file provides: buses over one backing store. */
 export interface BusFixture {
@@ -26,15 +27,6 @@ export interface ContractContext {
   /** A fresh `{ root, group }` for one case: subjects under `root.`, its own group names. */
   names(label: string): { root: string; group: string };
   it(name: string, fn: () => Promise<void>): void;
-}
-
-/** Polls `check` until it is truthy; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 export interface Received {

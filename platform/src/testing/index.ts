@@ -3,4 +3,5 @@
  * Helpers for tests that run against real engines; never imported by production code.
  */
 export { isReachable, skipUnlessReachable, testEngines, uniqueTestName } from './engines.ts';
+export { waitFor } from './wait.ts';
 export { startTestPlatform, type EngineSet, type TestPlatform } from './test-platform.ts';

@@ -27,16 +27,18 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     console.log(`  ${engine.padEnd(18)} ${Math.round(bus[engine]).toLocaleString('en-US')} events/s`);
   }
 
+  /** `embedded-sqlite` → `bus_embedded_sqlite`: the prefix of a bus engine's figures in the report. */
+  const busKey = (engine: string) => `bus_${engine.replace('-', '_')}`;
   const metrics: Record<string, number> = {
     http_platform_rps: http.platform.rps,
     http_platform_p50_ms: http.platform.p50,
     http_platform_p99_ms: http.platform.p99,
-    ...Object.fromEntries(Object.entries(bus).map(([engine, rate]) => [`bus_${engine.replace('-', '_')}_events_per_s`, rate])),
+    ...Object.fromEntries(Object.entries(bus).map(([engine, rate]) => [`${busKey(engine)}_events_per_s`, rate])),
   };
   const baseline: Record<string, number> = { http_bare_node_rps: http.bare.rps, http_bare_node_p50_ms: http.bare.p50, http_bare_node_p99_ms: http.bare.p99 };
   if (bus.nats !== undefined) baseline.bus_nats_events_per_s = bus.nats;
   const ratio: Record<string, number> = { http_platform_vs_bare_node: http.platform.rps / http.bare.rps };
-  for (const [engine, rate] of Object.entries(bus)) if (engine !== 'nats' && bus.nats) ratio[`bus_${engine.replace('-', '_')}_vs_nats`] = rate / bus.nats;
+  for (const [engine, rate] of Object.entries(bus)) if (engine !== 'nats' && bus.nats) ratio[`${busKey(engine)}_vs_nats`] = rate / bus.nats;
 
   console.log('');
   printTable([
@@ -44,7 +46,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     { metric: 'p99 latency', ours: http.platform.p99, baseline: http.bare.p99, unit: 'ms' },
     ...Object.entries(bus)
       .filter(([engine]) => engine !== 'nats')
-      .map(([engine, rate]) => ({ metric: `bus ${engine} vs nats`, ours: rate, baseline: bus.nats, ratio: ratio[`bus_${engine.replace('-', '_')}_vs_nats`], unit: 'events/s' })),
+      .map(([engine, rate]) => ({ metric: `bus ${engine} vs nats`, ours: rate, baseline: bus.nats, ratio: ratio[`${busKey(engine)}_vs_nats`], unit: 'events/s' })),
   ]);
   const path = writeReport({
     name: 'platform',

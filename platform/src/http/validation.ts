@@ -23,6 +23,8 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
 export interface FieldError {
   /** JSON pointer into the request part, e.g. `/handle`; `/` for the part itself. */
   field: string;
+  /** Which part of the request: `body`, `querystring`, `params` or `headers`. */
+  in: string;
   message: string;
 }
 

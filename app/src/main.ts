@@ -1,23 +1,28 @@
 /**
  * The one entry point. Reads the environment, builds the platform on the configured
- * engines, serves the roles selected by ROLE (`all` and `api` answer the public API;
- * every role answers /healthz, /readyz and /metrics), and prints where to open it.
- * `npm start` runs everything on the embedded engines with data under ./data.
+ * engines, starts the features for the roles selected by ROLE (`all` and `api` answer the
+ * public API; every role answers /healthz, /readyz and /metrics), and prints where to
+ * open it. `npm start` runs everything on the embedded engines with data under ./data.
  */
-import { ConfigError, createPlatform, createPlatformApp, loadConfig, runWithGracefulShutdown, servesApi } from '@twin/platform';
+import { ConfigError, createPlatform, createPlatformApp, featureMigrations, loadConfig, loadFeatureSettings, runWithGracefulShutdown, servesApi, startFeatures } from '@twin/platform';
+import { features } from './features.ts';
 
 let config;
+let settings;
 try {
   config = loadConfig();
+  settings = loadFeatureSettings(features);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`Configuration error: ${error.message}`);
   process.exit(1);
 }
 
-const platform = await createPlatform(config);
+const platform = await createPlatform(config, { migrations: featureMigrations(features) });
+const running = await startFeatures(platform, settings);
 const app = await createPlatformApp(platform, { api: servesApi(config.role) });
-const { url } = await runWithGracefulShutdown({ app, platform, host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs });
+await running.register(app);
+const { url } = await runWithGracefulShutdown({ app, platform, host: config.host, port: config.port, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeClose: () => running.stop() });
 
 const engines = [
   platform.sql.name,

@@ -14,3 +14,4 @@ export * from './observability/index.ts';
 export { createPlatform, platformMigrations, type CreatePlatformOptions, type Platform } from './platform.ts';
 export { createPlatformApp, type PlatformAppOptions } from './platform-app.ts';
 export { runWithGracefulShutdown } from './lifecycle.ts';
+export { defineFeature, featureMigrations, loadFeatureSettings, startFeatures, type Feature, type FeatureContext, type RunningFeature, type StartedFeatures } from './feature.ts';

@@ -2,17 +2,18 @@
  * Reads and validates the environment once at start. A bad value stops the process
  * with one line naming the variable; nothing starts half-configured.
  */
-import { ConfigError, configSpec, type VariableSpec } from './spec.ts';
+import { ConfigError, configSpec, type VariableSpec, type VariableTable } from './spec.ts';
 
-type Spec = typeof configSpec;
 type ValueOf<S> = S extends VariableSpec<infer T, infer _D> ? T : never;
-type WithDefault = { [K in keyof Spec]: Spec[K]['defaultValue'] extends string ? K : never }[keyof Spec];
-type WithoutDefault = Exclude<keyof Spec, WithDefault>;
+type WithDefault<T extends VariableTable> = { [K in keyof T]: T[K]['defaultValue'] extends string ? K : never }[keyof T];
 
-/** The validated configuration: variables with a default are always present. */
-export type Config = { readonly [K in WithDefault]: ValueOf<Spec[K]> } & { readonly [K in WithoutDefault]?: ValueOf<Spec[K]> } & {
-  readonly s3?: S3Config;
+/** The validated values of a variable table: variables with a default are always present. */
+export type Settings<T extends VariableTable> = { readonly [K in WithDefault<T>]: ValueOf<T[K]> } & {
+  readonly [K in Exclude<keyof T, WithDefault<T>>]?: ValueOf<T[K]>;
 };
+
+/** The validated platform configuration. */
+export type Config = Settings<typeof configSpec> & { readonly s3?: S3Config };
 
 export interface S3Config {
   endpoint: string;
@@ -23,9 +24,10 @@ export interface S3Config {
   forcePathStyle: boolean;
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** Reads and validates every variable of a table; the first bad value throws a ConfigError naming it. */
+export function loadSettings<T extends VariableTable>(table: T, env: Record<string, string | undefined> = process.env): Settings<T> {
   const values: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(configSpec) as [string, VariableSpec<unknown>][]) {
+  for (const [key, spec] of Object.entries(table)) {
     const raw = env[spec.name];
     const source = raw === undefined || raw === '' ? spec.defaultValue : raw;
     if (source === undefined) continue;
@@ -35,6 +37,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(spec.name, (error as Error).message);
     }
   }
+  return values as Settings<T>;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const values: Record<string, unknown> = { ...loadSettings(configSpec, env) };
   if ((values.s3Endpoint === undefined) !== (values.s3Bucket === undefined)) {
     throw new ConfigError(values.s3Endpoint ? 'S3_BUCKET' : 'S3_ENDPOINT', 'S3_ENDPOINT and S3_BUCKET must be set together');
   }

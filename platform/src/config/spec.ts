@@ -20,12 +20,19 @@ export class ConfigError extends Error {
   }
 }
 
-const variable = <T, const D extends string | undefined>(name: string, defaultValue: D, parse: Parser<T>, description: string): VariableSpec<T, D> => ({
+/** A table of variables: the platform's below, and each feature's own (see `Feature.settings`). */
+export type VariableTable = Record<string, VariableSpec<unknown>>;
+
+/** Declares one environment variable; features build their settings tables with it too. */
+export const variable = <T, const D extends string | undefined>(name: string, defaultValue: D, parse: Parser<T>, description: string): VariableSpec<T, D> => ({
   name,
   defaultValue,
   parse,
   description,
 });
+
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const BYTE_UNITS = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 
 export const parsers = {
   string: (raw: string) => raw,
@@ -54,6 +61,26 @@ export const parsers = {
       }
       if (!protocols.includes(url.protocol)) throw new Error(`must use ${protocols.join(' or ')}, got ${url.protocol}`);
       return raw;
+    },
+  /** A duration such as `250ms`, `5s`, `10m`, `4h` or `30d`, in milliseconds. */
+  duration:
+    (minMs: number, maxMs: number): Parser<number> =>
+    (raw) => {
+      const match = /^(\d+)(ms|s|m|h|d)$/.exec(raw);
+      if (!match) throw new Error(`must be a duration like 500ms, 5s, 10m, 4h or 30d, got "${raw}"`);
+      const value = Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
+      if (value < minMs || value > maxMs) throw new Error(`must be between ${minMs} ms and ${maxMs} ms, got ${value} ms`);
+      return value;
+    },
+  /** A byte size such as `65536`, `64KiB`, `100MiB` or `8GiB`. */
+  bytes:
+    (min: number, max: number): Parser<number> =>
+    (raw) => {
+      const match = /^(\d+)(B|KiB|MiB|GiB)?$/.exec(raw);
+      if (!match) throw new Error(`must be a size like 65536, 64KiB, 100MiB or 8GiB, got "${raw}"`);
+      const value = Number(match[1]) * BYTE_UNITS[(match[2] ?? 'B') as keyof typeof BYTE_UNITS];
+      if (value < min || value > max) throw new Error(`must be between ${min} and ${max} bytes, got ${value}`);
+      return value;
     },
   boolean: (raw: string) => {
     if (['true', '1', 'yes'].includes(raw)) return true;

@@ -13,6 +13,7 @@ import { loadConfig } from '../config/index.ts';
 import type { HttpApp } from '../http/app.ts';
 import { s3rverCredentials, startS3rver } from '../blob/s3-test-server.ts';
 import { createLogger } from '../observability/logger.ts';
+import { featureMigrations, loadFeatureSettings, startFeatures, type Feature } from '../feature.ts';
 import { createPlatform, type Platform } from '../platform.ts';
 import { dropSchema } from '../sql/index.ts';
 import { createPlatformApp } from '../platform-app.ts';
@@ -26,7 +27,13 @@ export interface TestPlatform {
   close(): Promise<void>;
 }
 
-export async function startTestPlatform(engines: EngineSet, env: Record<string, string> = {}): Promise<TestPlatform> {
+export interface TestPlatformOptions {
+  /** Features to start on the platform, as main.ts does (their settings read from `env`). */
+  features?: readonly Feature[];
+}
+
+export async function startTestPlatform(engines: EngineSet, env: Record<string, string> = {}, options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  const features = options.features ?? [];
   const dataDir = mkdtempSync(join(tmpdir(), 'twin-test-'));
   const name = uniqueTestName('t');
   const s3 = engines === 'distributed' ? await startS3rver(['twin-test']) : undefined;
@@ -41,18 +48,24 @@ export async function startTestPlatform(engines: EngineSet, env: Record<string, 
         S3_SECRET_ACCESS_KEY: s3rverCredentials.secretAccessKey,
       }
     : {};
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...distributed, ...env });
+  const fullEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...distributed, ...env };
+  const config = loadConfig(fullEnv);
+  const settings = loadFeatureSettings(features, fullEnv);
   const platform = await createPlatform(config, {
+    migrations: featureMigrations(features),
     logger: createLogger({ level: 'silent' }),
     ...(engines === 'distributed' ? { sqlSchema: name, cacheKeyPrefix: `${name}:`, busNamespace: name } : {}),
   });
+  const running = await startFeatures(platform, settings);
   const app = await createPlatformApp(platform);
+  await running.register(app);
   await app.ready();
   return {
     platform,
     app,
     async close() {
       await app.close();
+      await running.stop();
       await platform.close();
       if (engines === 'distributed') {
         await dropSchema(testEngines.postgres, name);

@@ -1,0 +1,7 @@
+/**
+ * The product features this process can run, in start order. Each brings its settings,
+ * migrations, background work and routes (see `Feature` in the platform).
+ */
+import type { Feature } from '@twin/platform';
+
+export const features: readonly Feature[] = [];

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Consumer } from '../src/bus/index.ts';
 import { startTestPlatform, type TestPlatform } from '../src/testing/test-platform.ts';
 import { waitFor } from '../src/testing/wait.ts';
-import { forEachEngineSet, json } from './engine-sets.ts';
+import { forEachEngineSet, json } from '../src/testing/engine-sets.ts';
 
 await forEachEngineSet('admin: the dead-letter store', (engines) => {
   let t: TestPlatform;

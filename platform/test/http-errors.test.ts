@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestPlatform, type TestPlatform } from '../src/testing/test-platform.ts';
-import { forEachEngineSet, json } from './engine-sets.ts';
+import { forEachEngineSet, json } from '../src/testing/engine-sets.ts';
 
 function assertEnvelope(response: { statusCode: number; body: string; headers: Record<string, unknown> }, status: number, code: string) {
   assert.equal(response.statusCode, status, response.body);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestPlatform, type TestPlatform } from '../src/testing/test-platform.ts';
-import { forEachEngineSet, json } from './engine-sets.ts';
+import { forEachEngineSet, json } from '../src/testing/engine-sets.ts';
 
 await forEachEngineSet('probes, metrics and docs', (engines) => {
   let t: TestPlatform;

@@ -4,4 +4,5 @@
  */
 export { isReachable, skipUnlessReachable, testEngines, uniqueTestName } from './engines.ts';
 export { waitFor } from './wait.ts';
-export { startTestPlatform, type EngineSet, type TestPlatform } from './test-platform.ts';
+export { startTestPlatform, type EngineSet, type TestPlatform, type TestPlatformOptions } from './test-platform.ts';
+export { forEachEngineSet, json } from './engine-sets.ts';

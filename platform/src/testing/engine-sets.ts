@@ -3,8 +3,8 @@
  * NATS; the distributed run skips off CI when a server is missing.
  */
 import { describe } from 'node:test';
-import { skipUnlessReachable } from '../src/testing/engines.ts';
-import type { EngineSet } from '../src/testing/test-platform.ts';
+import { skipUnlessReachable } from './engines.ts';
+import type { EngineSet } from './test-platform.ts';
 
 export async function forEachEngineSet(title: string, suite: (engines: EngineSet) => void): Promise<void> {
   const missing = (await Promise.all((['postgres', 'redis', 'nats'] as const).map((e) => skipUnlessReachable(e)))).find(Boolean) ?? false;

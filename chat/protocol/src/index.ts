@@ -1,6 +1,12 @@
 /**
  * @module @twin/chat-protocol
- * Wire types and frame schemas shared by the chat server and SDK (no I/O).
- * Filled by its own issue; the platform foundation only reserves the package.
+ * What the chat server and its SDK agree on, with no I/O: the WebSocket frames (versioned,
+ * validated by TypeBox schemas), close codes, limits, id types and the base64url codec for
+ * opaque message bodies. The HTTP request/response schemas live with the server routes
+ * and are published at /docs.
  */
-export {};
+export * from './ids.ts';
+export * from './limits.ts';
+export * from './close-codes.ts';
+export * from './base64url.ts';
+export * from './frames.ts';

@@ -1,0 +1,4 @@
+import { runContract } from './contract.case.ts';
+import { MemoryChatStore } from './memory.ts';
+
+runContract({ create: async () => new MemoryChatStore() });

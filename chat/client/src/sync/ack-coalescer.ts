@@ -43,18 +43,18 @@ export class AckCoalescer {
     }
   }
 
-  /**
-   * After a reconnect the server only knows what reached it: whatever is pending is sent
-   * again on the next flush, and a later mark at or below a sent seq is still skipped.
-   */
+  /** Conversations with an ack waiting for the next flush. */
   get pendingCount(): number {
     return this.#pending.size;
   }
 
-  /** Re-sends the last ack of every conversation (e.g. after a reconnect when an ack may have been lost in flight). */
-  resendAll(): void {
-    for (const [conversationId, seq] of this.#sent) if (!this.#pending.has(conversationId)) this.#pending.set(conversationId, seq);
-    this.flush();
+  /**
+   * A new connection: acks in flight on the old one may never have arrived, so forget what
+   * was sent — a later mark at the same seq (the server redelivering what we had stored)
+   * goes out again instead of being skipped.
+   */
+  forgetSent(): void {
+    this.#sent.clear();
   }
 
   dispose(): void {

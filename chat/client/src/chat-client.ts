@@ -1,0 +1,305 @@
+/**
+ * `ChatClient`: one device's live view of its conversations. It ties the gateway
+ * connection (auth, heartbeats, reconnect with backoff), the receive path (ordering,
+ * dedupe, gap repair, ack after the app stores) and the send path (outbox with stable
+ * client message ids) together, and reports everything as typed events.
+ *
+ *   const client = await ChatClient.start({ baseUrl, store, device, onMessages });
+ *   client.on('message', (m) => render(m));
+ *   await client.sendText(conversationId, 'hi');
+ */
+import type { AccountId, ClientMessageId, ConversationId, DeviceId, ServerFrame, ServerFrameOf, WireMessage } from '@twin/chat-protocol';
+import type { BackoffOptions } from './backoff.ts';
+import { decodeTextBody, encodeBytesBody, encodeTextBody } from './body.ts';
+import { GatewayConnection, type ConnectionEvent, type ConnectionState } from './connection/gateway-connection.ts';
+import type { WebSocketFactory } from './connection/web-socket.ts';
+import { DeviceSession } from './device-session.ts';
+import { TypedEmitter } from './events.ts';
+import { ChatApi } from './http/chat-api.ts';
+import { Outbox, type SendOutcome } from './outbox.ts';
+import type { ChatStore, PendingSend, StoredDevice } from './store/interface.ts';
+import { Receiver } from './sync/receiver.ts';
+import { TypingThrottle } from './typing-throttle.ts';
+
+/** A log entry as the app sees it. */
+export type ChatMessage = WireMessage & {
+  /** Sent by this account (from this or a sibling device). */
+  readonly mine: boolean;
+  /** Sent by this very device. */
+  readonly fromThisDevice: boolean;
+  /** For `message` entries: the decoded text (see body.ts). */
+  readonly text?: string;
+};
+
+/** An `error` frame the server sent that no pending send claimed. */
+export class GatewayError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly ref: string | undefined;
+  constructor(frame: ServerFrameOf<'error'>) {
+    super(frame.message);
+    this.name = 'GatewayError';
+    this.code = frame.code;
+    this.retryable = frame.retryable;
+    this.ref = frame.ref;
+  }
+}
+
+export interface ChatClientEvents {
+  /** A new log entry, in seq order per conversation, once `onMessages` has stored it. */
+  message: ChatMessage;
+  /** A send was confirmed by the server. */
+  sent: SendOutcome;
+  receipt: ServerFrameOf<'receipt'>;
+  typing: ServerFrameOf<'typing'>;
+  presence: ServerFrameOf<'presence'>;
+  /** The backlog (no conversation) or a gap repair (one conversation) has been delivered. */
+  'caught-up': { conversationId?: ConversationId };
+  connection: ConnectionEvent;
+  error: unknown;
+}
+
+export interface ChatClientOptions {
+  baseUrl: string;
+  store: ChatStore;
+  /** From `ensureDevice`. */
+  device: StoredDevice;
+  /** Stores a batch of new entries (in seq order per conversation); the SDK acks them once it resolves. */
+  onMessages?: (messages: ChatMessage[]) => Promise<void> | void;
+  /** Custom socket constructor (e.g. `ws` with a source address). */
+  webSocket?: WebSocketFactory;
+  backoff?: BackoffOptions;
+  ackWindowMs?: number;
+  gapGraceMs?: number;
+  resendAfterMs?: number;
+  fetch?: typeof fetch;
+  /** Connect right away (default true). */
+  connect?: boolean;
+}
+
+export class ChatClient extends TypedEmitter<ChatClientEvents> {
+  readonly api: ChatApi;
+  readonly device: StoredDevice;
+  readonly #session: DeviceSession;
+  readonly #connection: GatewayConnection;
+  readonly #typing: TypingThrottle;
+  #receiver!: Receiver;
+  #outbox!: Outbox;
+  #presence: AccountId[] = [];
+  #onMessages: ChatClientOptions['onMessages'];
+
+  private constructor(options: ChatClientOptions) {
+    super();
+    this.device = options.device;
+    this.#onMessages = options.onMessages;
+    this.api = new ChatApi({ baseUrl: options.baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    this.#session = new DeviceSession(this.api, options.device);
+    this.api.http.useDeviceTokens(this.#session);
+    this.#connection = new GatewayConnection({
+      baseUrl: options.baseUrl,
+      tokens: this.#session,
+      ...(options.webSocket ? { webSocket: options.webSocket } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      onState: (event) => this.emit('connection', event),
+      onReady: (frame) => this.#ready(frame),
+      onFrame: (frame) => this.#frame(frame),
+      onProblem: (error) => this.emit('error', error),
+    });
+    this.#typing = new TypingThrottle({ send: (conversationId, active) => this.#connection.send({ type: 'typing', conversationId, active }) });
+  }
+
+  /** Loads cursors and the outbox from the store and (unless `connect: false`) connects. */
+  static async start(options: ChatClientOptions): Promise<ChatClient> {
+    const client = new ChatClient(options);
+    client.#receiver = await Receiver.create({
+      store: options.store,
+      handle: (messages) => client.#handle(messages),
+      sendFrame: (frame) => client.#connection.send(frame),
+      onError: (error) => client.emit('error', error),
+      ...(options.ackWindowMs !== undefined ? { ackWindowMs: options.ackWindowMs } : {}),
+      ...(options.gapGraceMs !== undefined ? { gapGraceMs: options.gapGraceMs } : {}),
+    });
+    client.#outbox = await Outbox.create({
+      store: options.store,
+      transmit: (send) => client.#connection.send({ type: 'send', ...send }),
+      ...(options.resendAfterMs !== undefined ? { resendAfterMs: options.resendAfterMs } : {}),
+      onConfirmed: (send, outcome) => client.#confirmed(send, outcome),
+      onFailed: (_send, error) => client.emit('error', error),
+    });
+    if (options.connect !== false) client.connect();
+    return client;
+  }
+
+  get accountId(): AccountId {
+    return this.device.accountId;
+  }
+
+  get deviceId(): DeviceId {
+    return this.device.deviceId;
+  }
+
+  get state(): ConnectionState {
+    return this.#connection.state;
+  }
+
+  /** Unconfirmed sends. */
+  get pendingSends(): number {
+    return this.#outbox.size;
+  }
+
+  /** The highest seq of a conversation the app has stored. */
+  storedSeq(conversationId: ConversationId): number {
+    return this.#receiver.storedSeq(conversationId);
+  }
+
+  connect(): void {
+    this.#connection.start();
+  }
+
+  /** Drops the socket and reconnects (after a network change; tests use it to cut a backlog short). */
+  reconnect(): void {
+    this.#connection.reconnect();
+  }
+
+  async stop(): Promise<void> {
+    this.#connection.stop();
+    this.#typing.dispose();
+    this.#outbox.dispose();
+    this.#receiver.dispose();
+    this.#session.close();
+  }
+
+  /** Sends text (encoded by body.ts); resolves with the seq the server assigned. */
+  sendText(conversationId: ConversationId, text: string): Promise<SendOutcome> {
+    this.#typing.stop(conversationId);
+    return this.sendBody(conversationId, encodeTextBody(text), 'message');
+  }
+
+  /** Sends raw bytes of any client kind. */
+  sendBytes(conversationId: ConversationId, bytes: Uint8Array, kind: PendingSend['kind'] = 'message'): Promise<SendOutcome> {
+    return this.sendBody(conversationId, encodeBytesBody(bytes), kind);
+  }
+
+  /** Sends an already-encoded body with an optional chosen client message id (a retry of the same id is one message). */
+  sendBody(conversationId: ConversationId, body: string, kind: PendingSend['kind'], clientMessageId?: string): Promise<SendOutcome> {
+    return this.#outbox.submit({
+      clientMessageId: (clientMessageId ?? crypto.randomUUID()) as ClientMessageId,
+      conversationId,
+      kind,
+      body,
+      sentAt: Date.now(),
+    });
+  }
+
+  /** Puts every unconfirmed send on the wire again now (they keep their client message ids). */
+  resendUnconfirmed(): void {
+    this.#outbox.transmitAll();
+  }
+
+  /** The account has read the conversation up to `seq` (sent if connected). */
+  markRead(conversationId: ConversationId, seq: number): boolean {
+    return this.#connection.send({ type: 'read', conversationId, seq });
+  }
+
+  /** Call on every keystroke; start/stop frames are throttled. */
+  typing(conversationId: ConversationId): void {
+    this.#typing.keystroke(conversationId);
+  }
+
+  stopTyping(conversationId: ConversationId): void {
+    this.#typing.stop(conversationId);
+  }
+
+  /** Follows these accounts' presence (replaces the previous set; kept across reconnects). */
+  subscribePresence(accountIds: readonly AccountId[]): void {
+    this.#presence = [...accountIds];
+    this.#connection.send({ type: 'presence-subscribe', accountIds: this.#presence });
+  }
+
+  /** Asks for (re)delivery of a conversation after `afterSeq` (defaults to what the app has stored). */
+  requestSync(conversationId: ConversationId, afterSeq = this.storedSeq(conversationId)): boolean {
+    return this.#connection.send({ type: 'sync', conversationId, afterSeq });
+  }
+
+  /** Resolves once every delivered message has been stored by the app and acked. */
+  whenIdle(): Promise<void> {
+    return this.#receiver.whenIdle();
+  }
+
+  /** Resolves when the connection reaches `state` (e.g. 'live'). */
+  waitForState(state: ConnectionState): Promise<void> {
+    if (this.state === state) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.on('connection', (event) => {
+        if (event.state !== state) return;
+        off();
+        resolve();
+      });
+    });
+  }
+
+  #ready(frame: ServerFrameOf<'ready'>): void {
+    if (frame.deviceId !== this.device.deviceId) this.emit('error', new Error(`gateway authenticated device ${frame.deviceId}, expected ${this.device.deviceId}`));
+    this.#receiver.connected();
+    this.#outbox.transmitAll();
+    if (this.#presence.length) this.#connection.send({ type: 'presence-subscribe', accountIds: this.#presence });
+  }
+
+  #frame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'deliver':
+        return this.#receiver.accept(frame.messages);
+      case 'caught-up':
+        if (frame.conversationId === undefined) this.#connection.markLive();
+        this.#receiver.caughtUp(frame);
+        return this.emit('caught-up', frame.conversationId === undefined ? {} : { conversationId: frame.conversationId as ConversationId });
+      case 'send-result':
+        return this.#outbox.confirmed(frame);
+      case 'receipt':
+        return this.emit('receipt', frame);
+      case 'typing':
+        return this.emit('typing', frame);
+      case 'presence':
+        return this.emit('presence', frame);
+      case 'error':
+        if (!this.#outbox.failed(frame)) this.emit('error', new GatewayError(frame));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Our own send is part of the log too: feed it to the receive path so it is ordered and acked like the rest. */
+  #confirmed(send: PendingSend, outcome: SendOutcome): void {
+    this.emit('sent', outcome);
+    this.#receiver.accept([
+      {
+        id: outcome.messageId,
+        conversationId: send.conversationId,
+        seq: outcome.seq,
+        senderAccountId: this.device.accountId,
+        senderDeviceId: this.device.deviceId,
+        clientMessageId: send.clientMessageId,
+        kind: send.kind,
+        body: send.body,
+        sentAt: send.sentAt,
+        storedAt: outcome.storedAt,
+      },
+    ]);
+  }
+
+  async #handle(wire: WireMessage[]): Promise<void> {
+    const messages = wire.map((m) => this.#view(m));
+    if (this.#onMessages) await this.#onMessages(messages);
+    for (const message of messages) this.emit('message', message);
+  }
+
+  #view(message: WireMessage): ChatMessage {
+    const mine = message.senderAccountId === this.device.accountId;
+    const view: ChatMessage = { ...message, mine, fromThisDevice: mine && message.senderDeviceId === this.device.deviceId };
+    if (message.kind !== 'message' || message.deleted) return view;
+    return { ...view, text: decodeTextBody(message.body) };
+  }
+}
+
+export type { ConnectionEvent, ConnectionState, SendOutcome };

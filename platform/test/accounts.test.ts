@@ -49,6 +49,21 @@ await forEachEngineSet('accounts and sessions', (engines) => {
     assert.equal(refreshed.statusCode, 401);
   });
 
+  test('finds an account by handle in any case or by id for a signed-in caller; unknown → 404, anonymous → 401', async () => {
+    const created = json(await signUp('Lin_Lookup'));
+    const { accessToken } = json(await signIn('lin_lookup'));
+    const byHandle = await call('GET', '/v1/accounts/by-handle/LIN_LOOKUP', undefined, accessToken);
+    assert.equal(byHandle.statusCode, 200, byHandle.body);
+    assert.deepEqual(json(byHandle), { id: created.id, handle: 'Lin_Lookup', createdAt: created.createdAt });
+    const byId = await call('GET', `/v1/accounts/${created.id}`, undefined, accessToken);
+    assert.deepEqual(json(byId), json(byHandle));
+    const unknown = await call('GET', '/v1/accounts/by-handle/nobody_at_all', undefined, accessToken);
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(json(unknown).error.code, 'not_found');
+    assert.equal((await call('GET', '/v1/accounts/123', undefined, accessToken)).statusCode, 404);
+    assert.equal((await call('GET', '/v1/accounts/by-handle/lin_lookup')).statusCode, 401);
+  });
+
   test('wrong password and unknown handle give the same 401 after the same scrypt work', async () => {
     await signUp('alan_t');
     const crypto = await import('node:crypto');

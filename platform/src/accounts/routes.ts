@@ -63,6 +63,31 @@ export async function accountRoutes(app: HttpApp, { accounts }: { accounts: Acco
     async (request) => accounts.refresh(request.body.refreshToken),
   );
 
+  const Profile = Type.Object({ id: Id, handle: Type.String(), createdAt: Type.Integer() });
+  app.get(
+    '/v1/accounts/by-handle/:handle',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Find an account by its handle (any case)',
+        security: [{ bearer: [] }],
+        params: Type.Object({ handle: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: Profile },
+      },
+    },
+    async (request) => accounts.findProfile({ handle: request.params.handle }),
+  );
+
+  app.get(
+    '/v1/accounts/:accountId',
+    {
+      config: { auth: 'required' },
+      schema: { tags: ['accounts'], summary: 'An account’s public profile', security: [{ bearer: [] }], params: Type.Object({ accountId: Id }), response: { 200: Profile } },
+    },
+    async (request) => accounts.findProfile({ id: request.params.accountId }),
+  );
+
   app.delete(
     '/v1/sessions/current',
     {

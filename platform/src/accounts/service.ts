@@ -102,6 +102,16 @@ export class AccountService {
     await this.#revoke(sessionId, 'signed_out');
   }
 
+  /**
+   * The public profile of an account by handle (any case) or id, so a client can start a
+   * conversation with a handle and show handles beside ids. Throws 404 `not_found`.
+   */
+  async findProfile(by: { handle: string } | { id: string }): Promise<{ id: string; handle: string; createdAt: number }> {
+    const row = 'handle' in by ? await this.#deps.store.findAccountByHandleKey(handleKey(by.handle)) : await this.#deps.store.findAccount(by.id);
+    if (!row) throw new AppError(platformErrors.not_found, 'No such account.');
+    return { id: String(row.id), handle: row.handle, createdAt: Number(row.created_at) };
+  }
+
   /** True when the account's handle is listed in ADMIN_HANDLES. */
   async isAdmin(accountId: string): Promise<boolean> {
     const admins = this.#deps.adminHandles ?? [];

@@ -42,6 +42,15 @@ export class ChatApi {
     return this.http.request('POST', '/v1/sessions/refresh', { body: { refreshToken } });
   }
 
+  /** With any bearer token (device by default). 404 `not_found` when no account has the handle. */
+  findAccountByHandle(handle: string, token?: string): Promise<Account> {
+    return this.http.request('GET', `/v1/accounts/by-handle/${enc(handle)}`, { auth: token ?? 'device' });
+  }
+
+  getAccount(accountId: AccountId, token?: string): Promise<Account> {
+    return this.http.request('GET', `/v1/accounts/${enc(accountId)}`, { auth: token ?? 'device' });
+  }
+
   // ---- devices ----
 
   /** With the account's session token; every device after the first needs a link code. */

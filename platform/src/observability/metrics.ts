@@ -3,7 +3,7 @@
  * the Node runtime's own (event-loop lag, heap, GC), and gauges that features register
  * for their queues. Served as text at /metrics.
  */
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { HttpMetrics, type HttpRecorder } from './http-metrics.ts';
 
 export class Metrics {
@@ -30,5 +30,15 @@ export class Metrics {
         this.set(await read());
       },
     });
+  }
+
+  /** A counter on this process's registry (frames, pushes sent…); features use it without importing prom-client. */
+  counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A histogram on this process's registry (latencies, in seconds by convention). */
+  histogram<L extends string = never>(name: string, help: string, buckets: readonly number[], labelNames: readonly L[] = []): Histogram<L> {
+    return new Histogram({ name, help, buckets: [...buckets], labelNames, registers: [this.registry] });
   }
 }

@@ -9,3 +9,6 @@ export { MediaError, type MediaFailureReason } from './media-error.ts';
 export { sniffContainer } from './sniff.ts';
 export { validateMedia, type MediaInfo, type MediaLimits } from './validate.ts';
 export { planLadder, type Rung } from './ladder.ts';
+export type { TranscodeProgress } from './progress.ts';
+export type { HlsLadderResult, LadderRungOutput } from './ladder-output.ts';
+export { hlsLadderArgs, transcodeHlsLadder, type HlsLadderOptions, type TranscodeHlsLadderOptions } from './hls-ladder.ts';

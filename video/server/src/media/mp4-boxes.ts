@@ -41,12 +41,56 @@ export async function readTopLevelBoxes(file: string): Promise<TopLevelBoxes> {
   }
 }
 
-/** `avc1.PPCCLL` from the avcC box of an init segment (profile, constraint flags, level), or undefined. */
-export async function readAvcCodecString(initSegment: string): Promise<string | undefined> {
+/**
+ * The RFC 6381 CODECS value of an fMP4 init segment: `avc1.PPCCLL` from avcC and, when
+ * there is an audio track, `mp4a.OO.A` from esds (object type and AAC audio object type).
+ */
+export async function readCodecsString(initSegment: string): Promise<string> {
   const bytes = await readFile(initSegment);
+  const codecs: string[] = [];
+  const video = avcCodec(bytes);
+  if (video) codecs.push(video);
+  const audio = mp4aCodec(bytes);
+  if (audio) codecs.push(audio);
+  if (codecs.length === 0) throw new Error(`${initSegment} has neither avcC nor esds`);
+  return codecs.join(',');
+}
+
+function avcCodec(bytes: Buffer): string | undefined {
   const at = bytes.indexOf('avcC', 0, 'latin1');
-  // avcC payload: configurationVersion(1) AVCProfileIndication(1) profile_compatibility(1) AVCLevelIndication(1)
   if (at < 0 || at + 8 > bytes.length) return undefined;
   const hex = (b: number | undefined) => (b ?? 0).toString(16).padStart(2, '0');
   return `avc1.${hex(bytes[at + 5])}${hex(bytes[at + 6])}${hex(bytes[at + 7])}`;
+}
+
+// ISO/IEC 14496-1 descriptors inside esds: ES_Descriptor(0x03) → DecoderConfigDescriptor(0x04)
+// → DecoderSpecificInfo(0x05, the AudioSpecificConfig whose first 5 bits are the object type).
+function mp4aCodec(bytes: Buffer): string | undefined {
+  const at = bytes.indexOf('esds', 0, 'latin1');
+  if (at < 0) return undefined;
+  let p = at + 8; // skip type and version/flags
+  const readLength = () => {
+    let length = 0;
+    for (let i = 0; i < 4; i++) {
+      const b = bytes[p++] ?? 0;
+      length = (length << 7) | (b & 0x7f);
+      if ((b & 0x80) === 0) break;
+    }
+    return length;
+  };
+  if (bytes[p++] !== 0x03) return undefined;
+  readLength();
+  p += 2; // ES_ID
+  const flags = bytes[p++] ?? 0;
+  if (flags & 0x80) p += 2;
+  if (flags & 0x40) p += 1 + (bytes[p] ?? 0);
+  if (flags & 0x20) p += 2;
+  if (bytes[p++] !== 0x04) return undefined;
+  readLength();
+  const objectType = bytes[p] ?? 0;
+  p += 13;
+  if (bytes[p++] !== 0x05) return `mp4a.${objectType.toString(16)}`;
+  readLength();
+  const audioObjectType = (bytes[p] ?? 0) >> 3;
+  return `mp4a.${objectType.toString(16)}.${audioObjectType}`;
 }

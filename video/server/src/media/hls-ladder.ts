@@ -1,0 +1,124 @@
+/**
+ * The single-process CMAF HLS transcode: one ffmpeg decodes the source once and a
+ * `split` filter feeds one scaler + libx264 encoder per rung, each muxed with AAC audio
+ * into its own fMP4 HLS rendition (init.mp4 + .m4s segments, VOD playlist). Keyframes
+ * are aligned across rungs because every rung sees the same frames and forces a
+ * keyframe at the same instants: `-force_key_frames` every segmentSeconds of output
+ * time, a fixed GOP of segmentSeconds × fps with keyint_min equal to it, and scene-cut
+ * detection off — so each segment starts with an IDR on every rung and a player can
+ * switch at any segment boundary.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { probe, parseRate, primaryVideoStream } from './ffprobe.ts';
+import type { Rung } from './ladder.ts';
+import { finishLadder, INIT_SEGMENT, RUNG_PLAYLIST, type HlsLadderResult } from './ladder-output.ts';
+import { progressArgs, progressLineParser, type TranscodeProgress } from './progress.ts';
+import { runToolOrThrow } from './run-ffmpeg.ts';
+
+export interface HlsLadderOptions {
+  input: string;
+  outDir: string;
+  rungs: Rung[];
+  segmentSeconds: number;
+  durationSec: number;
+  hasAudio: boolean;
+  /** x264 preset, default 'veryfast'. */
+  preset?: string;
+  /** x264 threads per rung (ffmpeg's -threads on each encoder); default lets x264 choose. */
+  threads?: number;
+  /** Source frame rate; sets the GOP length. transcodeHlsLadder probes it when absent. */
+  fps?: number;
+}
+
+export interface TranscodeHlsLadderOptions extends HlsLadderOptions {
+  onProgress?: (progress: TranscodeProgress) => void;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_PRESET = 'veryfast';
+
+/** The exact ffmpeg argument list transcodeHlsLadder runs. */
+export function hlsLadderArgs(options: HlsLadderOptions): string[] {
+  const { input, outDir, rungs, segmentSeconds, hasAudio } = options;
+  if (rungs.length === 0) throw new RangeError('a ladder needs at least one rung');
+  const args = ['-nostdin', '-hide_banner', '-v', 'error', '-y', ...progressArgs, '-i', input];
+  args.push('-filter_complex', ladderFilterGraph(rungs));
+  rungs.forEach((rung, i) => {
+    args.push('-map', `[v${i}]`);
+    if (hasAudio) args.push('-map', '0:a:0');
+    args.push(...videoEncoderArgs(rung, { ...options, preset: options.preset ?? DEFAULT_PRESET }));
+    if (hasAudio) args.push(...audioEncoderArgs(rung.audioKbps));
+    else args.push('-an');
+    args.push(...hlsMuxerArgs(join(outDir, rung.name), segmentSeconds));
+  });
+  return args;
+}
+
+/** `[0:v:0]split=N[s0]…; [s0]scale=W:H,…[v0]…`: one decode, one scaler per rung. */
+export function ladderFilterGraph(rungs: readonly Rung[]): string {
+  const scale = (rung: Rung) => `scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p`;
+  if (rungs.length === 1) return `[0:v:0]${scale(rungs[0] as Rung)}[v0]`;
+  const split = `[0:v:0]split=${rungs.length}${rungs.map((_, i) => `[s${i}]`).join('')}`;
+  return [split, ...rungs.map((rung, i) => `[s${i}]${scale(rung)}[v${i}]`)].join(';');
+}
+
+/** libx264 with per-rung rate control and the keyframe rules that align rungs (see module header). */
+export function videoEncoderArgs(rung: Rung, options: { segmentSeconds: number; fps?: number; preset?: string; threads?: number }): string[] {
+  const args = [
+    '-c:v', 'libx264', '-preset', options.preset ?? DEFAULT_PRESET, '-profile:v', 'high',
+    '-b:v', `${rung.videoKbps}k`, '-maxrate', `${rung.maxrateKbps}k`, '-bufsize', `${rung.bufsizeKbps}k`,
+    '-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${options.segmentSeconds})`,
+  ];
+  if (options.fps && options.fps > 0) {
+    const gop = String(Math.max(1, Math.round(options.segmentSeconds * options.fps)));
+    args.push('-g', gop, '-keyint_min', gop);
+  }
+  if (options.threads !== undefined) args.push('-threads', String(options.threads));
+  return args;
+}
+
+export function audioEncoderArgs(audioKbps: number): string[] {
+  // Stereo 48 kHz everywhere: the same audio on every rung keeps switches inaudible.
+  return ['-c:a', 'aac', '-b:a', `${audioKbps}k`, '-ac', '2', '-ar', '48000'];
+}
+
+/** fMP4 VOD HLS into one rung directory: init.mp4, seg-00000.m4s…, playlist.m3u8. */
+export function hlsMuxerArgs(rungDir: string, segmentSeconds: number): string[] {
+  return [
+    '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_playlist_type', 'vod',
+    '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', INIT_SEGMENT,
+    '-hls_flags', 'independent_segments', '-hls_segment_filename', join(rungDir, 'seg-%05d.m4s'),
+    join(rungDir, RUNG_PLAYLIST),
+  ];
+}
+
+export async function transcodeHlsLadder(options: TranscodeHlsLadderOptions): Promise<HlsLadderResult> {
+  const fps = options.fps ?? (await probeFps(options.input, options.signal));
+  const args = hlsLadderArgs({ ...withoutCallbacks(options), ...(fps ? { fps } : {}) });
+  await prepareRungDirs(options.outDir, options.rungs);
+  await runToolOrThrow('ffmpeg', args, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onStdoutLine: progressLineParser(options.durationSec, options.onProgress) } : {}),
+  });
+  return finishLadder(options.outDir, options.rungs);
+}
+
+/** Empties each rung directory first: a redelivered job overwrites a crashed attempt's leftovers. */
+export async function prepareRungDirs(outDir: string, rungs: readonly Rung[]): Promise<void> {
+  await rm(join(outDir, 'master.m3u8'), { force: true });
+  for (const rung of rungs) {
+    await rm(join(outDir, rung.name), { recursive: true, force: true });
+    await mkdir(join(outDir, rung.name), { recursive: true });
+  }
+}
+
+export async function probeFps(input: string, signal?: AbortSignal): Promise<number | undefined> {
+  const video = primaryVideoStream((await probe(input, signal)).streams);
+  return parseRate(video?.avg_frame_rate) ?? parseRate(video?.r_frame_rate);
+}
+
+function withoutCallbacks(options: TranscodeHlsLadderOptions): HlsLadderOptions {
+  const { onProgress: _onProgress, signal: _signal, ...rest } = options;
+  return rest;
+}

@@ -2,6 +2,7 @@
  * The product features this process can run, in start order. Each brings its settings,
  * migrations, background work and routes (see `Feature` in the platform).
  */
+import { chatFeature } from '@twin/chat-server';
 import type { Feature } from '@twin/platform';
 
-export const features: readonly Feature[] = [];
+export const features: readonly Feature[] = [chatFeature];

@@ -1,6 +1,8 @@
 /**
  * @module @twin/chat-server
- * Chat gateway, API, delivery, groups and key directory.
- * Filled by its own issue; the platform foundation only reserves the package.
+ * The chat server: devices, conversations, the message log, history, sync and retention
+ * (the core, behind `ChatCore`), and the real-time side that runs on it.
  */
-export {};
+export { chatFeature, chatCoreSettings } from './feature.ts';
+export { chatErrors, type ChatErrorCode } from './errors.ts';
+export type { AppendResult, ChatCore, ChatEvent, ChatEventType, DeviceIdentity, NewMessage, PendingConversation } from './core.ts';

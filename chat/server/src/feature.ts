@@ -1,0 +1,45 @@
+/**
+ * The chat feature as the process runs it: its settings (README "Chat:" table), its
+ * migrations, and what each role starts — the HTTP API in `all`/`api`, the retention
+ * sweeper in `all`/`worker`. The core (`ChatCore`) is built in every role, because the
+ * real-time side (gateway, delivery) runs on it.
+ */
+import { defineFeature, parsers, servesApi, variable } from '@twin/platform';
+import { buildChatCore } from './chat-core.ts';
+import { chatRoutes } from './chat-routes.ts';
+import { chatMigrations } from './migrations.ts';
+import { parseRetention } from './retention/policy.ts';
+
+export const chatCoreSettings = {
+  maxDevices: variable('CHAT_MAX_DEVICES', '8', parsers.integer(1, 64), 'Devices per chat account (a further registration gets 409 device_limit).'),
+  groupMaxMembers: variable('CHAT_GROUP_MAX_MEMBERS', '1024', parsers.integer(2, 100_000), 'Members per group conversation (beyond: 409 group_full).'),
+  retention: variable(
+    'CHAT_RETENTION',
+    '30d',
+    parseRetention,
+    'How long the server keeps messages: a duration (`30d`, `12h`), or `until-delivered` to delete each message once every device of every other member has acked it.',
+  ),
+  retentionSweepIntervalMs: variable('CHAT_RETENTION_SWEEP_INTERVAL', '1m', parsers.duration(50, 86_400_000), 'How often the retention sweeper deletes expired messages (in batches).'),
+  linkCodeTtlMs: variable('CHAT_LINK_CODE_TTL', '5m', parsers.duration(10_000, 3_600_000), 'How long a device link code stays valid.'),
+  challengeTtlMs: variable('CHAT_CHALLENGE_TTL', '60s', parsers.duration(5_000, 600_000), 'How long a device sign-in nonce stays valid.'),
+};
+
+export const chatFeature = defineFeature({
+  name: 'chat',
+  settings: { ...chatCoreSettings },
+  migrations: chatMigrations,
+  async start({ platform, role, settings }) {
+    const core = buildChatCore(platform, settings);
+    await core.start();
+    const sweeper = role === 'all' || role === 'worker' ? core.startRetentionSweeper() : undefined;
+    return {
+      async register(app) {
+        if (servesApi(role)) await app.register(chatRoutes, { core });
+      },
+      async stop() {
+        await sweeper?.stop();
+        await core.stop();
+      },
+    };
+  },
+});

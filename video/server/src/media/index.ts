@@ -12,3 +12,5 @@ export { planLadder, type Rung } from './ladder.ts';
 export type { TranscodeProgress } from './progress.ts';
 export type { HlsLadderResult, LadderRungOutput } from './ladder-output.ts';
 export { hlsLadderArgs, transcodeHlsLadder, type HlsLadderOptions, type TranscodeHlsLadderOptions } from './hls-ladder.ts';
+export { renderPoster, type PosterOptions } from './poster.ts';
+export { renderStoryboard, type Storyboard, type StoryboardOptions } from './storyboard.ts';

@@ -9,6 +9,7 @@ import { buildChatCore } from './chat-core.ts';
 import { chatRoutes } from './chat-routes.ts';
 import { chatMigrations } from './migrations.ts';
 import { parseRetention } from './retention/policy.ts';
+import { pushMigrations, realtimeSettings, startRealtime } from './realtime.ts';
 
 export const chatCoreSettings = {
   maxDevices: variable('CHAT_MAX_DEVICES', '8', parsers.integer(1, 64), 'Devices per chat account (a further registration gets 409 device_limit).'),
@@ -26,17 +27,20 @@ export const chatCoreSettings = {
 
 export const chatFeature = defineFeature({
   name: 'chat',
-  settings: { ...chatCoreSettings },
-  migrations: chatMigrations,
+  settings: { ...chatCoreSettings, ...realtimeSettings },
+  migrations: { ...chatMigrations, ...pushMigrations },
   async start({ platform, role, settings }) {
     const core = buildChatCore(platform, settings);
     await core.start();
     const sweeper = role === 'all' || role === 'worker' ? core.startRetentionSweeper() : undefined;
+    const realtime = await startRealtime({ platform, role, core: core.core, settings });
     return {
       async register(app) {
         if (servesApi(role)) await app.register(chatRoutes, { core });
+        await realtime.register(app);
       },
       async stop() {
+        await realtime.stop();
         await sweeper?.stop();
         await core.stop();
       },

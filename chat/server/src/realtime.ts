@@ -19,8 +19,13 @@ import { PresenceRegistry } from './presence/presence-registry.ts';
 import { presenceRoutes } from './presence/routes.ts';
 import { TypingRelay } from './presence/typing-relay.ts';
 import { ReceiptFanOut } from './receipts/receipt-fan-out.ts';
+import webpush from 'web-push';
+import { PushNotifier } from './push/push-notifier.ts';
+import { pushRoutes } from './push/routes.ts';
+import { PushStore } from './push/store.ts';
 
 export { realtimeErrors } from './gateway/errors.ts';
+export { pushMigrations } from './push/migrations.ts';
 
 export const realtimeSettings = {
   wsAuthTimeoutMs: variable('CHAT_WS_AUTH_TIMEOUT', `${AUTH_TIMEOUT_MS}ms`, parsers.duration(50, 60_000), 'A WebSocket that sends no `auth` frame within this long is closed with 4001.'),
@@ -31,6 +36,12 @@ export const realtimeSettings = {
   wsMaxPendingSends: variable('CHAT_WS_MAX_PENDING_SENDS', '1000', parsers.integer(1, 100_000), '`send` frames one socket may have awaiting their result; beyond it they are refused (too_many_pending_sends).'),
   typingTtlMs: variable('CHAT_TYPING_TTL', '5s', parsers.duration(100, 60_000), 'A typing indicator not refreshed within this long is turned off.'),
   presenceTtlMs: variable('CHAT_PRESENCE_TTL', '45s', parsers.duration(300, 600_000), 'A gateway node that stops heartbeating for this long has its sockets counted offline.'),
+  vapidPublicKey: variable('CHAT_VAPID_PUBLIC_KEY', undefined, parsers.string, 'VAPID public key (base64url P-256 point) for Web Push; unset → a key pair is generated once and kept in SQL (shared by all nodes).'),
+  vapidPrivateKey: variable('CHAT_VAPID_PRIVATE_KEY', undefined, parsers.string, 'VAPID private key (base64url), set together with CHAT_VAPID_PUBLIC_KEY.'),
+  vapidSubject: variable('CHAT_VAPID_SUBJECT', 'mailto:admin@twin.invalid', parsers.url('mailto:', 'https:'), 'Contact the push services see in the VAPID token (mailto: or https: URL).'),
+  pushCoalesceMs: variable('CHAT_PUSH_COALESCE', '60s', parsers.duration(0, 86_400_000), 'After a push, a device gets no other one for this long unless it acks first.'),
+  pushTtlMs: variable('CHAT_PUSH_TTL', '24h', parsers.duration(0, 2_419_200_000), 'How long the push service keeps an undelivered wake-up (RFC 8030 TTL).'),
+  pushAllowHttp: variable('CHAT_PUSH_ALLOW_HTTP', 'false', parsers.boolean, 'Accept http:// push endpoints (tests against a local endpoint only; real push services are https).'),
 };
 
 export type RealtimeSettings = Settings<typeof realtimeSettings>;
@@ -48,6 +59,8 @@ export interface RunningRealtime {
 }
 
 const runsGateway = (role: Role) => role === 'all' || role === 'gateway';
+const runsWorker = (role: Role) => role === 'all' || role === 'worker';
+const PUSH_GROUP = 'chat-push';
 
 export async function startRealtime({ platform, role, core, settings }: RealtimeContext): Promise<RunningRealtime> {
   const logger = platform.logger.child({ component: 'chat-realtime' });
@@ -102,6 +115,43 @@ export async function startRealtime({ platform, role, core, settings }: Realtime
       await typing.stop();
     });
   }
+  const pushStore = new PushStore(platform.sql.db);
+  let vapid: Promise<{ publicKey: string; privateKey: string }> | undefined;
+  const vapidKeys = () => {
+    if (settings.vapidPublicKey && settings.vapidPrivateKey) return Promise.resolve({ publicKey: settings.vapidPublicKey, privateKey: settings.vapidPrivateKey });
+    vapid ??= pushStore.vapidKeys(() => webpush.generateVAPIDKeys());
+    return vapid;
+  };
+  if (Boolean(settings.vapidPublicKey) !== Boolean(settings.vapidPrivateKey)) throw new Error('CHAT_VAPID_PUBLIC_KEY and CHAT_VAPID_PRIVATE_KEY must be set together');
+
+  if (runsWorker(role)) {
+    const pushMetrics = platform.metrics.counter('chat_push_notifications_total', 'Web Push requests by outcome (sent, gone, failed, coalesced).', ['outcome']);
+    const notifier = new PushNotifier({
+      core,
+      presence,
+      store: pushStore,
+      cache: platform.cache,
+      vapid: { subject: settings.vapidSubject, ...(await vapidKeys()) },
+      coalesceMs: settings.pushCoalesceMs,
+      ttlSeconds: Math.floor(settings.pushTtlMs / 1000),
+      timeoutMs: 10_000,
+      countOutcome: (outcome) => pushMetrics.inc({ outcome }),
+      onError,
+    });
+    const pushConsumer = await consumeChatEvents({
+      bus: platform.bus,
+      group: PUSH_GROUP,
+      subjects: ['chat.>'],
+      mode: 'work-queue',
+      onError: (error, type) => onError(error, type),
+      handlers: {
+        'chat.messages': ({ messages }) => notifier.onMessages(messages),
+        'chat.acked': ({ acks }) => notifier.onAcked(acks.map((a) => a.deviceId)),
+        'chat.device-removed': ({ deviceId }) => notifier.onDeviceRemoved(deviceId),
+      },
+    });
+    stops.push(() => pushConsumer.stop());
+  }
   stops.push(() => presence.stop());
 
   return {
@@ -113,7 +163,10 @@ export async function startRealtime({ platform, role, core, settings }: Realtime
         app.addHook('preClose', async () => running.close());
         await app.register(gatewayRoutes);
       }
-      if (servesApi(role)) await app.register(presenceRoutes, { core, presence });
+      if (servesApi(role)) {
+        await app.register(presenceRoutes, { core, presence });
+        await app.register(pushRoutes, { store: pushStore, vapidPublicKey: async () => (await vapidKeys()).publicKey, allowHttp: settings.pushAllowHttp });
+      }
     },
     async stop() {
       for (const stop of stops) await stop();

@@ -1,7 +1,7 @@
 /**
  * The real-time side's Prometheus series: open sockets (a gauge read at scrape time),
- * frames in and out by type, live delivery latency (storedAt → written to the socket) and
- * Web Push outcomes.
+ * frames in and out by type, and live delivery latency (storedAt → written to the
+ * socket). Web Push outcomes are counted by the push worker.
  */
 import type { WireMessage } from '@twin/chat-protocol';
 import type { Metrics } from '@twin/platform';
@@ -12,14 +12,12 @@ export class RealtimeMetrics {
   readonly framesIn;
   readonly framesOut;
   readonly deliveryLatency;
-  readonly pushes;
 
   constructor(metrics: Metrics, openSockets: () => number) {
     metrics.gaugeFrom('chat_ws_open_sockets', 'Open chat WebSocket connections on this node.', openSockets);
     this.framesIn = metrics.counter('chat_ws_frames_in_total', 'Client frames received, by type (`invalid` for protocol violations).', ['type']);
     this.framesOut = metrics.counter('chat_ws_frames_out_total', 'Server frames sent, by type.', ['type']);
     this.deliveryLatency = metrics.histogram('chat_delivery_latency_seconds', 'Live messages: time from commit (storedAt) to being written to a recipient socket.', LATENCY_BUCKETS);
-    this.pushes = metrics.counter('chat_push_notifications_total', 'Web Push requests by outcome (sent, gone, failed, coalesced).', ['outcome']);
   }
 
   observeDelivered(messages: readonly WireMessage[]): void {

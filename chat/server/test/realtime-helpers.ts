@@ -1,0 +1,90 @@
+/**
+ * Helpers for the real-time side's WebSocket tests: a listening test platform with the
+ * chat feature, and a small recording client over `ws` (which, unlike the global
+ * WebSocket, lets a test pause its TCP socket or stop answering pings).
+ */
+import assert from 'node:assert/strict';
+import { GATEWAY_PATH, SUBPROTOCOL, type ServerFrame, type ServerFrameOf, type WireMessage } from '@twin/chat-protocol';
+import { startTestPlatform, waitFor, type EngineSet, type TestPlatform } from '@twin/platform/testing';
+import WebSocket from 'ws';
+import { chatFeature } from '../src/index.ts';
+import { TEST_ENV } from './core-helpers.ts';
+
+export interface ListeningPlatform extends TestPlatform {
+  readonly wsUrl: string;
+  readonly baseUrl: string;
+}
+
+export async function startListening(engines: EngineSet, env: Record<string, string> = {}): Promise<ListeningPlatform> {
+  const t = await startTestPlatform(engines, { ...TEST_ENV, ...env }, { features: [chatFeature] });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = t.app.server.address();
+  assert.ok(address && typeof address === 'object');
+  return { ...t, close: t.close, wsUrl: `ws://127.0.0.1:${address.port}${GATEWAY_PATH}`, baseUrl: `http://127.0.0.1:${address.port}` };
+}
+
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+/** A WebSocket client that records every frame it receives and how it was closed. */
+export class TestClient {
+  readonly ws: WebSocket;
+  readonly frames: ServerFrame[] = [];
+  closed: Closed | undefined;
+  readonly opened: Promise<void>;
+
+  constructor(url: string, options: { autoPong?: boolean; protocols?: string[] } = {}) {
+    this.ws = new WebSocket(url, options.protocols ?? [SUBPROTOCOL], { autoPong: options.autoPong ?? true });
+    this.ws.on('message', (data) => this.frames.push(JSON.parse(String(data)) as ServerFrame));
+    this.ws.on('close', (code, reason) => {
+      this.closed = { code, reason: String(reason) };
+    });
+    this.ws.on('error', () => undefined);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      this.ws.once('error', reject);
+    });
+  }
+
+  /** Connects, authenticates and waits for `ready`. */
+  static async connect(url: string, token: string): Promise<TestClient> {
+    const client = new TestClient(url);
+    await client.opened;
+    client.send({ type: 'auth', token });
+    await client.waitFor('ready', () => client.of('ready').length > 0 || client.closed !== undefined);
+    if (client.closed) throw new Error(`closed ${client.closed.code} ${client.closed.reason}: ${JSON.stringify(client.frames)}`);
+    return client;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  of<T extends ServerFrame['type']>(type: T): ServerFrameOf<T>[] {
+    return this.frames.filter((f): f is ServerFrameOf<T> => f.type === type);
+  }
+
+  /** Every delivered message, in arrival order. */
+  delivered(conversationId?: string): WireMessage[] {
+    return this.of('deliver').flatMap((f) => f.messages).filter((m) => conversationId === undefined || m.conversationId === conversationId);
+  }
+
+  waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+    return waitFor(what, check, timeoutMs);
+  }
+
+  async waitClosed(timeoutMs = 5000): Promise<Closed> {
+    await waitFor('socket closed', () => this.closed !== undefined, timeoutMs);
+    return this.closed!;
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+/** Seqs of the messages, to compare order. */
+export const seqs = (messages: readonly WireMessage[]) => messages.map((m) => m.seq);

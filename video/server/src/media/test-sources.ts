@@ -18,6 +18,8 @@ export interface SourceSpec {
   gop?: number;
   /** File name; its extension picks the container. Default 'source.mp4'. */
   name?: string;
+  /** x264 preset of the source; default 'ultrafast' (no B-frames). */
+  preset?: string;
 }
 
 export async function generateSource(dir: string, spec: SourceSpec): Promise<string> {
@@ -25,7 +27,7 @@ export async function generateSource(dir: string, spec: SourceSpec): Promise<str
   const file = join(dir, spec.name ?? 'source.mp4');
   const args = ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${spec.width}x${spec.height}:rate=${fps}:duration=${spec.durationSec}`];
   if (spec.audio !== false) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${spec.durationSec}`);
-  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(spec.gop ?? 250));
+  args.push('-c:v', 'libx264', '-preset', spec.preset ?? 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(spec.gop ?? 250));
   if (spec.audio !== false) args.push('-c:a', 'aac', '-b:a', '64k');
   args.push(file);
   await runToolOrThrow('ffmpeg', args);

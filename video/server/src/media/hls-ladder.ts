@@ -69,6 +69,9 @@ export function videoEncoderArgs(rung: Rung, options: { segmentSeconds: number; 
     '-c:v', 'libx264', '-preset', options.preset ?? DEFAULT_PRESET, '-profile:v', 'high',
     '-b:v', `${rung.videoKbps}k`, '-maxrate', `${rung.maxrateKbps}k`, '-bufsize', `${rung.bufsizeKbps}k`,
     '-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${options.segmentSeconds})`,
+    // Keep the source's frame timing: HLS would otherwise get ffmpeg's CFR default, which
+    // duplicates frames of a variable-rate phone video up to its (often bogus) r_frame_rate.
+    '-fps_mode', 'vfr',
   ];
   if (options.fps && options.fps > 0) {
     const gop = String(Math.max(1, Math.round(options.segmentSeconds * options.fps)));
@@ -101,7 +104,7 @@ export async function transcodeHlsLadder(options: TranscodeHlsLadderOptions): Pr
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onStdoutLine: progressLineParser(options.durationSec, options.onProgress) } : {}),
   });
-  return finishLadder(options.outDir, options.rungs);
+  return finishLadder(options.outDir, options.rungs, fps);
 }
 
 /** Empties each rung directory first: a redelivered job overwrites a crashed attempt's leftovers. */

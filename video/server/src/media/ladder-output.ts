@@ -39,7 +39,8 @@ export interface HlsLadderResult {
   rungs: LadderRungOutput[];
 }
 
-export async function finishLadder(outDir: string, rungs: readonly Rung[]): Promise<HlsLadderResult> {
+/** `fps` is the master's FRAME-RATE; when unknown it is probed from each rendition. */
+export async function finishLadder(outDir: string, rungs: readonly Rung[], fps?: number): Promise<HlsLadderResult> {
   const outputs: LadderRungOutput[] = [];
   const variants: VariantStream[] = [];
   for (const rung of rungs) {
@@ -58,7 +59,7 @@ export async function finishLadder(outDir: string, rungs: readonly Rung[]): Prom
       peak = Math.max(peak, (size * 8) / Math.max(segment.durationSec, 1));
     }
     const codecs = await readCodecsString(join(outDir, rung.name, playlist.map ?? INIT_SEGMENT));
-    const frameRate = await probeFrameRate(playlistPath);
+    const frameRate = fps ?? (await probeFrameRate(playlistPath));
     const averageBandwidth = (segmentBytes * 8) / durationSec;
     const output: LadderRungOutput = {
       ...rung,
@@ -92,5 +93,5 @@ async function probeFrameRate(playlistPath: string): Promise<number | undefined>
     '-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=avg_frame_rate,r_frame_rate', '-of', 'json', playlistPath,
   ]);
   const stream = (JSON.parse(stdout) as { streams?: Array<{ avg_frame_rate?: string; r_frame_rate?: string }> }).streams?.[0];
-  return parseRate(stream?.r_frame_rate) ?? parseRate(stream?.avg_frame_rate);
+  return parseRate(stream?.avg_frame_rate) ?? parseRate(stream?.r_frame_rate);
 }

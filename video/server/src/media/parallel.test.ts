@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeAudio, encodeVideoChunk } from './chunk-encode.ts';
@@ -43,6 +44,8 @@ describe('parallel mode: chunked encode stitched into continuous playlists', () 
     const result = await stitchHls({ chunkDirs, audioDir, outDir, rungs, segmentSeconds });
     assert.equal(result.masterPlaylist, 'master.m3u8');
     assert.deepEqual(result.rungs.map((r) => r.name), ['360p', '240p']);
+    const master = await readFile(join(outDir, 'master.m3u8'), 'utf8');
+    assert.equal(master.match(/RESOLUTION=\d+x\d+,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",FRAME-RATE=25\.000\n/g)?.length, 2, master);
 
     const keyframeLists: number[][] = [];
     for (const rung of result.rungs) {

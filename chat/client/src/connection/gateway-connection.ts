@@ -89,6 +89,9 @@ export class GatewayConnection {
 
   /** The server said the backlog is drained. */
   markLive(): void {
+    // Only a connection that got this far counts as a success: a server that accepts auth
+    // and then drops us at once must not turn the backoff into a tight loop.
+    this.#backoff.reset();
     if (this.#state === 'syncing') this.#setState('live');
   }
 
@@ -162,7 +165,6 @@ export class GatewayConnection {
     }
     if (frame.type === 'ready') {
       clearTimeout(this.#authTimer);
-      this.#backoff.reset();
       this.#setState('syncing');
       this.#startHeartbeat(socket, frame.heartbeatMs || DEFAULT_HEARTBEAT_MS);
       this.#options.onReady(frame);

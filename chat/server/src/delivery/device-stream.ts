@@ -48,6 +48,8 @@ export interface DeviceStreamOptions {
   readonly socket: DeliverySocket;
   readonly maxBufferedBytes: number;
   readonly stuckTimeoutMs: number;
+  /** Called each time the socket starts lagging (live push stops). */
+  readonly onLagging?: () => void;
   /** Called with the live messages as they are written (latency metric). */
   readonly onLiveWritten?: (messages: readonly WireMessage[]) => void;
   readonly onError?: (error: unknown, context: string) => void;
@@ -208,13 +210,19 @@ export class DeviceStream {
     if (sent > 0) this.#options.onLiveWritten?.(sent === queue.length ? queue : queue.slice(0, sent));
     if (sent < queue.length) {
       // Lagging: roll each conversation's cursor back to before its first unsent message.
-      this.#lagging = true;
+      this.#startLagging();
       for (const message of queue.slice(sent)) this.#rollBack(message);
       void this.#pump();
     } else if (socket.bufferedAmount() > this.#options.maxBufferedBytes) {
-      this.#lagging = true;
+      this.#startLagging();
       void this.#pump();
     }
+  }
+
+  #startLagging(): void {
+    if (this.#lagging) return;
+    this.#lagging = true;
+    this.#options.onLagging?.();
   }
 
   #rollBack(message: WireMessage): void {
@@ -286,7 +294,7 @@ export class DeviceStream {
     try {
       while (!this.#closed) {
         if (socket.bufferedAmount() > this.#options.maxBufferedBytes) {
-          this.#lagging = true;
+          this.#startLagging();
           const drained = await socket.waitForBuffered(this.#options.maxBufferedBytes, this.#options.stuckTimeoutMs);
           if (this.#closed) return;
           if (!drained) {
@@ -340,7 +348,8 @@ export class DeviceStream {
         }
       }
       if (this.#closed) return;
-      this.#lagging = socket.bufferedAmount() > this.#options.maxBufferedBytes;
+      if (socket.bufferedAmount() > this.#options.maxBufferedBytes) this.#startLagging();
+      else this.#lagging = false;
       if (!this.#lagging && this.#caughtUpOwed && !this.#resolving && this.#unresolved.size === 0 && !this.#rewindToAcked) {
         this.#caughtUpOwed = false;
         this.#sendFrame('{"type":"caught-up"}');

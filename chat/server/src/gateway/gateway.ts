@@ -122,7 +122,7 @@ export class Gateway {
 
   #accept(ws: WebSocket): void {
     const metrics = this.#options.metrics;
-    const session = new SocketSession(ws, (++this.#nextKey).toString(36), { framesOut: (type) => metrics.framesOut.inc({ type }) });
+    const session = new SocketSession(ws, (++this.#nextKey).toString(36), { framesOut: (type) => metrics.framesOut.inc({ type }), closedByServer: (code) => metrics.serverCloses.inc({ code: String(code) }) });
     this.#sessions.add(session);
     if (this.#closing) return session.close(CloseCode.goingAway, 'server shutting down');
     const authTimer = setTimeout(() => {
@@ -211,6 +211,7 @@ export class Gateway {
       maxBufferedBytes: options.maxBufferedBytes,
       stuckTimeoutMs: options.stuckTimeoutMs,
       onLiveWritten: (messages) => options.metrics.observeDelivered(messages),
+      onLagging: () => options.metrics.lagging.inc(),
       onError: (error, context) => options.logger.error({ err: error, context, deviceId: identity.deviceId }, 'delivery failed'),
     });
     session.stream = stream;

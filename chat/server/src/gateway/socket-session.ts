@@ -19,6 +19,8 @@ export type SessionState = 'awaiting-auth' | 'authenticating' | 'ready' | 'close
 
 export interface SessionCounters {
   framesOut(type: string): void;
+  /** The server closed the socket with this code. */
+  closedByServer(code: number): void;
 }
 
 export class SocketSession implements DeliverySocket {
@@ -101,7 +103,10 @@ export class SocketSession implements DeliverySocket {
 
   close(code: number, reason: string): void {
     if (this.ws.readyState === WebSocket.CLOSED) return;
-    if (this.ws.readyState !== WebSocket.CLOSING) this.ws.close(code, reason);
+    if (this.ws.readyState !== WebSocket.CLOSING) {
+      this.ws.close(code, reason);
+      this.#counters.closedByServer(code);
+    }
     const ws = this.ws;
     setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
   }

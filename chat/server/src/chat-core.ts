@@ -1,13 +1,21 @@
 /**
  * Builds the chat core for one process from the platform and the feature's settings:
- * the services (devices, conversations, the message log, cursors, retention) and the
- * `ChatCore` the real-time side runs on.
+ * the services (devices, conversations, the message log, cursors, sync, retention) and
+ * the `ChatCore` the real-time side runs on.
  */
+import type { AccountId, DeviceId } from '@twin/chat-protocol';
 import type { Platform, Settings } from '@twin/platform';
+import { RosterCache } from './conversations/roster-cache.ts';
+import { ConversationService } from './conversations/service.ts';
 import type { ChatCore } from './core.ts';
 import { DeviceService } from './devices/service.ts';
 import { DeviceStore } from './devices/store.ts';
 import type { chatCoreSettings } from './feature.ts';
+import { MessageLog } from './messages/message-log.ts';
+import { MessageService } from './messages/service.ts';
+import { RetentionSweeper } from './retention/sweeper.ts';
+import { CursorService } from './sync/cursor-service.ts';
+import { SyncService } from './sync/sync-service.ts';
 
 export type ChatCoreSettings = Settings<typeof chatCoreSettings>;
 
@@ -15,17 +23,27 @@ export interface ChatCoreServices {
   readonly platform: Platform;
   readonly settings: ChatCoreSettings;
   readonly devices: DeviceService;
+  readonly conversations: ConversationService;
+  readonly log: MessageLog;
+  readonly messages: MessageService;
+  readonly cursors: CursorService;
+  readonly sync: SyncService;
   /** The `ChatCore` contract (core.ts) for the real-time side. */
   readonly core: ChatCore;
   start(): Promise<void>;
-  startRetentionSweeper(): { stop(): Promise<void> };
+  /** Starts the periodic retention sweep (worker roles). */
+  startRetentionSweeper(): RetentionSweeper;
+  /** Waits for batched appends and acks in flight, then stops listening. */
   stop(): Promise<void>;
 }
 
 export function buildChatCore(platform: Platform, settings: ChatCoreSettings): ChatCoreServices {
+  const db = platform.sql.db;
   const notifyOutbox = () => platform.outboxRelay.notify();
+  const isUniqueViolation = (error: unknown) => platform.sql.isUniqueViolation(error);
+  const deviceStore = new DeviceStore(db);
   const devices = new DeviceService({
-    store: new DeviceStore(platform.sql.db),
+    store: deviceStore,
     ids: platform.ids,
     tokens: platform.tokens,
     cache: platform.cache,
@@ -35,18 +53,51 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings): C
     linkCodeTtlMs: settings.linkCodeTtlMs,
     challengeTtlMs: settings.challengeTtlMs,
   });
-  const core = {
-    authenticateDevice: (token: string) => devices.authenticate(token),
-  } as unknown as ChatCore;
+  const batchSizes = platform.metrics.histogram('chat_append_batch_size', 'Messages per group-commit transaction.', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]);
+  const log = new MessageLog({ db, ids: platform.ids, bus: platform.bus, notifyOutbox, isUniqueViolation, onBatch: (n) => batchSizes.observe(n) });
+  let conversations!: ConversationService;
+  const rosters = new RosterCache(platform.cache, (id) => conversations.loadMembers(id));
+  conversations = new ConversationService({ db, ids: platform.ids, bus: platform.bus, log, rosters, notifyOutbox, isUniqueViolation, groupMaxMembers: settings.groupMaxMembers });
+  const messages = new MessageService({ db, bus: platform.bus, log, conversations, cursors: platform.cursors, notifyOutbox });
+  const cursors = new CursorService({ db, bus: platform.bus, notifyOutbox });
+  const sync = new SyncService({ cursors, messages, codec: platform.cursors });
+
+  const core: ChatCore = {
+    authenticateDevice: (token) => devices.authenticate(token),
+    appendMessages: (sender, batch) => log.append(sender, batch),
+    readAfter: (reader, conversationId, afterSeq, limit) => messages.readAfter(reader, conversationId, afterSeq, limit),
+    pendingConversations: (device) => cursors.pending(device),
+    ack: (device, conversationId, seq) => cursors.ack(device, conversationId, seq),
+    markRead: async (reader, conversationId, seq) => {
+      await cursors.markRead(reader, conversationId, seq);
+    },
+    membersOf: (conversationId) => rosters.get(conversationId),
+    devicesOf: async (accountIds) =>
+      (await deviceStore.activeOf(accountIds)).map((d) => ({ accountId: String(d.account_id) as AccountId, deviceId: String(d.id) as DeviceId })),
+    shareAConversation: (a, b) => conversations.shareAConversation(a, b),
+  };
+
   return {
     platform,
     settings,
     devices,
+    conversations,
+    log,
+    messages,
+    cursors,
+    sync,
     core,
-    async start() {},
-    startRetentionSweeper() {
-      return { async stop() {} };
+    async start() {
+      await rosters.start();
     },
-    async stop() {},
+    startRetentionSweeper() {
+      const sweeper = new RetentionSweeper({ db, policy: settings.retention, intervalMs: settings.retentionSweepIntervalMs, logger: platform.logger });
+      sweeper.start();
+      return sweeper;
+    },
+    async stop() {
+      await Promise.all([log.drain(), cursors.drain()]);
+      await rosters.stop();
+    },
   };
 }

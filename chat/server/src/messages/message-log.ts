@@ -1,0 +1,216 @@
+/**
+ * The conversation log: appends with group commit and reads. Appends arriving within one
+ * event-loop turn share one transaction: one lookup for resends, one membership query,
+ * one `seq` range per conversation, one multi-row INSERT and one `chat.messages` outbox
+ * event for the batch. A resend of (sender device, client message id) resolves to the
+ * original entry — found by the lookup, collapsed inside the batch, or, when another
+ * node's batch stored it concurrently, detected by the unique index and resolved by
+ * running the batch again. Bodies are stored as the bytes they are, never parsed.
+ */
+import { MAX_BODY_BYTES, type ConversationId, type MessageId, type WireMessage } from '@twin/chat-protocol';
+import { AppError, platformErrors, type SnowflakeGenerator } from '@twin/platform';
+import type { Bus } from '@twin/platform/bus';
+import type { Kysely } from 'kysely';
+import type { AppendResult, DeviceIdentity, NewMessage } from '../core.ts';
+import { chatErrors } from '../errors.ts';
+import type { ChatTables } from '../migrations.ts';
+import { messagesEvents } from './events.ts';
+import { GroupCommit } from './group-commit.ts';
+import { findByClientIds, insertEntries, reserveSeqs } from './store.ts';
+import { toWireMessage, type MessageRow } from './wire.ts';
+
+interface Submission {
+  readonly sender: DeviceIdentity;
+  readonly message: NewMessage;
+}
+
+/** An entry the server writes itself (membership changes, tombstones). */
+export interface ServerEntry {
+  readonly kind: 'system' | 'tombstone';
+  readonly senderAccountId: string;
+  readonly senderDeviceId?: string;
+  readonly body: Uint8Array;
+  readonly refSeq?: number;
+}
+
+export interface MessageLogDeps {
+  db: Kysely<any>;
+  ids: SnowflakeGenerator;
+  bus: Bus;
+  notifyOutbox: () => void;
+  isUniqueViolation: (error: unknown) => boolean;
+  /** Called with each flushed batch's size (metrics). */
+  onBatch?: (size: number) => void;
+  now?: () => number;
+}
+
+/** Attempts of one batch when concurrent batches on other nodes stored some of its resends first. */
+const MAX_ATTEMPTS = 4;
+
+const clientKey = (deviceId: string, clientMessageId: string) => `${deviceId}|${clientMessageId}`;
+
+export class MessageLog {
+  readonly #deps: MessageLogDeps;
+  readonly #db: Kysely<ChatTables>;
+  readonly #now: () => number;
+  readonly #commit: GroupCommit<Submission, AppendResult>;
+
+  constructor(deps: MessageLogDeps) {
+    this.#deps = deps;
+    this.#db = deps.db;
+    this.#now = deps.now ?? Date.now;
+    this.#commit = new GroupCommit((batch) => this.#flush(batch));
+    if (deps.onBatch) this.#commit.onBatch = deps.onBatch;
+  }
+
+  /** Appends client messages; each settles alone (see `ChatCore.appendMessages`). */
+  append(sender: DeviceIdentity, messages: readonly NewMessage[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    return Promise.allSettled(
+      messages.map((message) => {
+        if (message.body.byteLength > MAX_BODY_BYTES) {
+          return Promise.reject(new AppError(platformErrors.payload_too_large, `A message body may hold at most ${MAX_BODY_BYTES} bytes.`));
+        }
+        return this.#commit.submit({ sender, message });
+      }),
+    );
+  }
+
+  /**
+   * Appends server-written entries to one conversation inside the caller's transaction
+   * (so a membership change and its `system` entry commit together). The caller writes
+   * `messagesEvents(result)` to the outbox in the same transaction.
+   */
+  async appendInTransaction(trx: Kysely<any>, conversationId: string, entries: readonly ServerEntry[]): Promise<WireMessage[]> {
+    const now = this.#now();
+    const last = await reserveSeqs(trx, conversationId, entries.length, now);
+    if (last === undefined) throw new AppError(chatErrors.conversation_not_found);
+    const rows: MessageRow[] = entries.map((entry, i) => ({
+      conversation_id: conversationId,
+      seq: last - entries.length + 1 + i,
+      id: this.#deps.ids.next(),
+      sender_account_id: entry.senderAccountId,
+      sender_device_id: entry.senderDeviceId ?? null,
+      client_message_id: null,
+      kind: entry.kind,
+      body: Buffer.from(entry.body),
+      sent_at: now,
+      stored_at: now,
+      ref_seq: entry.refSeq ?? null,
+      deleted: 0,
+    }));
+    await insertEntries(trx, rows);
+    return rows.map(toWireMessage);
+  }
+
+  /** Waits for appends in flight (shutdown). */
+  drain(): Promise<void> {
+    return this.#commit.drain();
+  }
+
+  async #flush(batch: readonly Submission[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { results, wrote } = await this.#db.transaction().execute((trx) => this.#write(trx, batch));
+        if (wrote) this.#deps.notifyOutbox();
+        return results;
+      } catch (error) {
+        // Another node stored one of these resends between our lookup and our insert: the
+        // next attempt's lookup finds it.
+        if (attempt < MAX_ATTEMPTS && this.#deps.isUniqueViolation(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  async #write(trx: Kysely<ChatTables>, batch: readonly Submission[]): Promise<{ results: PromiseSettledResult<AppendResult>[]; wrote: boolean }> {
+    const now = this.#now();
+    const results: PromiseSettledResult<AppendResult>[] = new Array(batch.length);
+    const stored = await findByClientIds(
+      trx,
+      batch.map((s) => ({ deviceId: s.sender.deviceId, clientMessageId: s.message.clientMessageId })),
+    );
+    const original = new Map<string, AppendResult>(
+      stored.map((row) => [
+        clientKey(String(row.sender_device_id), row.client_message_id!),
+        {
+          conversationId: String(row.conversation_id) as ConversationId,
+          clientMessageId: row.client_message_id as NewMessage['clientMessageId'],
+          messageId: String(row.id) as MessageId,
+          seq: Number(row.seq),
+          storedAt: Number(row.stored_at),
+          duplicate: true,
+        },
+      ]),
+    );
+
+    const conversationIds = [...new Set(batch.map((s) => s.message.conversationId))];
+    const accountIds = [...new Set(batch.map((s) => s.sender.accountId))];
+    const [conversations, memberships] = await Promise.all([
+      trx.selectFrom('chat_conversation').select('id').where('id', 'in', conversationIds).execute(),
+      trx.selectFrom('chat_member').select(['conversation_id', 'account_id']).where('conversation_id', 'in', conversationIds).where('account_id', 'in', accountIds).execute(),
+    ]);
+    const existing = new Set(conversations.map((c) => String(c.id)));
+    const isMember = new Set(memberships.map((m) => `${String(m.conversation_id)}|${String(m.account_id)}`));
+
+    // Decide each submission; new entries are grouped per conversation in arrival order.
+    const fresh = new Map<string, number[]>();
+    const firstOfKey = new Map<string, number>();
+    const followers: Array<[index: number, leader: number]> = [];
+    batch.forEach((submission, index) => {
+      const { sender, message } = submission;
+      const key = clientKey(sender.deviceId, message.clientMessageId);
+      const before = original.get(key);
+      if (before) results[index] = { status: 'fulfilled', value: before };
+      else if (firstOfKey.has(key)) followers.push([index, firstOfKey.get(key)!]);
+      else if (!existing.has(message.conversationId)) results[index] = { status: 'rejected', reason: new AppError(chatErrors.conversation_not_found) };
+      else if (!isMember.has(`${message.conversationId}|${sender.accountId}`)) results[index] = { status: 'rejected', reason: new AppError(chatErrors.not_a_member) };
+      else {
+        firstOfKey.set(key, index);
+        const list = fresh.get(message.conversationId) ?? [];
+        list.push(index);
+        fresh.set(message.conversationId, list);
+      }
+    });
+
+    const rows: MessageRow[] = [];
+    // A fixed lock order keeps two batches that touch the same conversations from deadlocking.
+    for (const conversationId of [...fresh.keys()].sort()) {
+      const indexes = fresh.get(conversationId)!;
+      const last = await reserveSeqs(trx, conversationId, indexes.length, now);
+      if (last === undefined) {
+        for (const index of indexes) results[index] = { status: 'rejected', reason: new AppError(chatErrors.conversation_not_found) };
+        continue;
+      }
+      indexes.forEach((index, i) => {
+        const { sender, message } = batch[index]!;
+        const row: MessageRow = {
+          conversation_id: conversationId,
+          seq: last - indexes.length + 1 + i,
+          id: this.#deps.ids.next(),
+          sender_account_id: sender.accountId,
+          sender_device_id: sender.deviceId,
+          client_message_id: message.clientMessageId,
+          kind: message.kind,
+          body: Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength),
+          sent_at: message.sentAt,
+          stored_at: now,
+          ref_seq: null,
+          deleted: 0,
+        };
+        rows.push(row);
+        results[index] = {
+          status: 'fulfilled',
+          value: { conversationId: conversationId as ConversationId, clientMessageId: message.clientMessageId, messageId: row.id as MessageId, seq: row.seq, storedAt: now, duplicate: false },
+        };
+      });
+    }
+    for (const [index, leader] of followers) {
+      const led = results[leader]!;
+      results[index] = led.status === 'fulfilled' ? { status: 'fulfilled', value: { ...led.value, duplicate: true } } : led;
+    }
+    if (rows.length === 0) return { results, wrote: false };
+    await insertEntries(trx, rows);
+    await this.#deps.bus.writeOutbox(trx, messagesEvents(rows.map(toWireMessage)));
+    return { results, wrote: true };
+  }
+}

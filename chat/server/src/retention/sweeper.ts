@@ -1,0 +1,128 @@
+/**
+ * Deletes messages the retention policy no longer keeps, periodically and in batches (a
+ * sweep never holds a long transaction). With a duration, entries stored before the
+ * cutoff go. With `until-delivered`, an entry goes once every active device of every
+ * current member — except the device that sent it — has acked past it; a device's cursor
+ * counts from the point its account joined, so a later member does not hold back what it
+ * can never see. Deleted rows take their bodies with them; sequence numbers are never
+ * reused (the conversation keeps its `last_seq`).
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from '@twin/platform';
+import type { ChatTables } from '../migrations.ts';
+import type { RetentionPolicy } from './policy.ts';
+
+export interface RetentionSweeperDeps {
+  db: Kysely<any>;
+  policy: RetentionPolicy;
+  intervalMs: number;
+  logger?: Logger;
+  /** Rows per delete statement. */
+  batchSize?: number;
+  now?: () => number;
+}
+
+type Key = { conversation_id: string; seq: number };
+
+export class RetentionSweeper {
+  readonly #deps: RetentionSweeperDeps;
+  readonly #db: Kysely<ChatTables>;
+  readonly #batch: number;
+  readonly #now: () => number;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<number> | undefined;
+  #stopped = false;
+
+  constructor(deps: RetentionSweeperDeps) {
+    this.#deps = deps;
+    this.#db = deps.db;
+    this.#batch = deps.batchSize ?? 1000;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      if (this.#running) return;
+      this.sweep().catch((error: unknown) => this.#deps.logger?.warn({ err: error }, 'chat retention sweep failed'));
+    }, this.#deps.intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#running?.catch(() => 0);
+  }
+
+  /** One full sweep; resolves how many entries were deleted. */
+  sweep(): Promise<number> {
+    if (this.#running) return this.#running;
+    this.#running = this.#sweep().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #sweep(): Promise<number> {
+    let deleted = 0;
+    while (!this.#stopped) {
+      const keys = await this.#expired();
+      if (keys.length === 0) break;
+      await this.#delete(keys);
+      deleted += keys.length;
+      if (keys.length < this.#batch) break;
+      // Let requests in between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return deleted;
+  }
+
+  #expired(): Promise<Key[]> {
+    const policy = this.#deps.policy;
+    if (policy.mode === 'duration') {
+      return this.#db
+        .selectFrom('chat_message')
+        .select(['conversation_id', 'seq'])
+        .where('stored_at', '<', this.#now() - policy.ms)
+        .orderBy('stored_at')
+        .limit(this.#batch)
+        .execute();
+    }
+    const cursor = sql<number>`CASE WHEN cur.acked_seq IS NOT NULL AND cur.acked_seq > mem.visible_from_seq THEN cur.acked_seq ELSE mem.visible_from_seq END`;
+    return this.#db
+      .selectFrom('chat_message as m')
+      .select(['m.conversation_id', 'm.seq'])
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('chat_member as mem')
+              .innerJoin('chat_device as d', 'd.account_id', 'mem.account_id')
+              .leftJoin('chat_cursor as cur', (join) => join.onRef('cur.device_id', '=', 'd.id').onRef('cur.conversation_id', '=', 'mem.conversation_id'))
+              .select(sql`1`.as('one'))
+              .whereRef('mem.conversation_id', '=', 'm.conversation_id')
+              .where('d.removed_at', 'is', null)
+              .where((eb) => eb.or([eb('m.sender_device_id', 'is', null), eb('d.id', '<>', eb.ref('m.sender_device_id'))]))
+              .where(cursor, '<', sql<number>`m.seq`),
+          ),
+        ),
+      )
+      .orderBy('m.conversation_id')
+      .orderBy('m.seq')
+      .limit(this.#batch)
+      .execute();
+  }
+
+  async #delete(keys: readonly Key[]): Promise<void> {
+    const byConversation = new Map<string, number[]>();
+    for (const key of keys) {
+      const list = byConversation.get(String(key.conversation_id)) ?? [];
+      list.push(Number(key.seq));
+      byConversation.set(String(key.conversation_id), list);
+    }
+    await this.#db.transaction().execute(async (trx) => {
+      for (const [conversationId, seqs] of byConversation) {
+        await trx.deleteFrom('chat_message').where('conversation_id', '=', conversationId).where('seq', 'in', seqs).execute();
+      }
+    });
+  }
+}

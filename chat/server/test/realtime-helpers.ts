@@ -88,3 +88,59 @@ export class TestClient {
 
 /** Seqs of the messages, to compare order. */
 export const seqs = (messages: readonly WireMessage[]) => messages.map((m) => m.seq);
+
+/** Creates a conversation over HTTP as `creator` (a device): direct with one account, else a group. */
+export async function createConversation(t: TestPlatform, creatorToken: string, accountIds: readonly string[], type: 'direct' | 'group' = 'group'): Promise<string> {
+  const payload = type === 'direct' ? { type, accountId: accountIds[0] } : { type, title: 'test group', memberAccountIds: accountIds };
+  const created = await t.app.inject({ method: 'POST', url: '/v1/conversations', headers: { authorization: `Bearer ${creatorToken}` }, payload });
+  assert.ok(created.statusCode === 201 || created.statusCode === 200, created.body);
+  return JSON.parse(created.body).id as string;
+}
+
+let clientMessageCounter = 0;
+
+/**
+ * Sends `count` messages over the socket, bodies `${prefix}-<i>`, at most `window` awaiting
+ * results at a time (the gateway refuses more than CHAT_WS_MAX_PENDING_SENDS); resolves
+ * with their send-results.
+ */
+export async function sendMessages(client: TestClient, conversationId: string, count: number, prefix = 'm', bodyBytes?: number, window = 500): Promise<Array<ServerFrameOf<'send-result'>>> {
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += window) {
+    const chunk: string[] = [];
+    for (let i = start; i < Math.min(count, start + window); i++) {
+      const clientMessageId = `c${++clientMessageCounter}-${i}`;
+      chunk.push(clientMessageId);
+      const body = Buffer.from(bodyBytes ? `${prefix}-${i}-`.padEnd(bodyBytes, 'x') : `${prefix}-${i}`).toString('base64url');
+      client.send({ type: 'send', clientMessageId, conversationId, kind: 'message', body, sentAt: Date.now() });
+    }
+    ids.push(...chunk);
+    const wanted = new Set(chunk);
+    await client.waitFor(`${chunk.length} send-results`, () => client.of('send-result').filter((r) => wanted.has(r.clientMessageId)).length === chunk.length || client.of('error').some((e) => e.ref !== undefined && wanted.has(e.ref)), 20_000);
+    const errors = client.of('error').filter((e) => e.ref !== undefined && wanted.has(e.ref));
+    assert.deepEqual(errors, []);
+  }
+  const wanted = new Set(ids);
+  return client.of('send-result').filter((r) => wanted.has(r.clientMessageId));
+}
+
+export const bodyText = (message: WireMessage) => Buffer.from(message.body, 'base64url').toString();
+
+/** Asserts the seqs are exactly from..to, in order, once each. */
+export function assertContiguous(messages: readonly WireMessage[], from: number, to: number): void {
+  const got = seqs(messages);
+  const expected = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  assert.deepEqual(got, expected, `expected seqs ${from}..${to}, got ${got.length} seqs: ${compact(got)}`);
+}
+
+function compact(values: number[]): string {
+  const out: string[] = [];
+  let start = values[0];
+  for (let i = 1; i <= values.length; i++) {
+    if (values[i] !== values[i - 1]! + 1) {
+      out.push(start === values[i - 1] ? String(start) : `${start}-${values[i - 1]}`);
+      start = values[i];
+    }
+  }
+  return out.join(',');
+}

@@ -7,6 +7,7 @@
 import { MAX_BODY_BYTES, type AccountId, type ClientFrameOf, type ClientFrameType, type ConversationId } from '@twin/chat-protocol';
 import { AppError, platformErrors } from '@twin/platform';
 import type { ChatCore, DeviceIdentity } from '../core.ts';
+import { chatErrors } from '../errors.ts';
 import type { SendBatcher, SendOrigin } from '../delivery/send-batcher.ts';
 import type { PresenceRegistry } from '../presence/presence-registry.ts';
 import type { TypingRelay } from '../presence/typing-relay.ts';
@@ -50,7 +51,7 @@ export const frameHandlers: { [T in Exclude<ClientFrameType, 'auth'>]: Handler<T
   async typing(session, frame, context) {
     const conversationId = frame.conversationId as ConversationId;
     const members = await context.core.membersOf(conversationId);
-    if (!members.includes(session.identity.accountId)) throw new AppError(NOT_A_MEMBER);
+    if (!members.includes(session.identity.accountId)) throw new AppError(chatErrors.not_a_member);
     if (frame.active) session.typingIn.add(conversationId);
     else session.typingIn.delete(conversationId);
     await context.typing.publish({ conversationId, accountId: session.identity.accountId, deviceId: session.identity.deviceId, active: frame.active });
@@ -79,6 +80,3 @@ export const frameHandlers: { [T in Exclude<ClientFrameType, 'auth'>]: Handler<T
     session.sendFrame(frame.ref === undefined ? { type: 'pong', serverTime: Date.now() } : { type: 'pong', ref: frame.ref, serverTime: Date.now() });
   },
 };
-
-/** The core's code for a non-member (same spelling as the HTTP API's). */
-const NOT_A_MEMBER = { code: 'not_a_member', status: 403, retryable: false, description: 'The device’s account is not a member of this conversation.' };

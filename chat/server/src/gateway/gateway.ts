@@ -35,6 +35,7 @@ import { CloseCode, GATEWAY_PATH, MAX_FRAME_BYTES, PROTOCOL_VERSION, SUBPROTOCOL
 import { AppError, platformErrors, type HttpApp, type Logger } from '@twin/platform';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppendResult, ChatCore, DeviceIdentity } from '../core.ts';
+import { chatErrors } from '../errors.ts';
 import type { DeliveryHub } from '../delivery/delivery-hub.ts';
 import { DeviceStream } from '../delivery/device-stream.ts';
 import type { SendBatcher } from '../delivery/send-batcher.ts';
@@ -195,7 +196,7 @@ export class Gateway {
       identity = await this.#options.core.authenticateDevice(frame.token);
     } catch (error) {
       if (session.closed) return;
-      const revoked = error instanceof AppError && error.code === 'device_revoked';
+      const revoked = error instanceof AppError && error.code === chatErrors.device_revoked.code;
       session.sendError(error instanceof AppError ? error : new AppError(platformErrors.unauthorized), frame.ref);
       session.close(revoked ? CloseCode.deviceRevoked : CloseCode.unauthorized, revoked ? 'device revoked' : 'unauthorized');
       return;
@@ -271,7 +272,7 @@ export class Gateway {
   /** Closes every socket of a removed device with 4003 (final). */
   closeDevice(deviceId: DeviceId): void {
     for (const session of this.#byDevice.get(deviceId) ?? []) {
-      session.sendError(new AppError(DEVICE_REVOKED), undefined);
+      session.sendError(new AppError(chatErrors.device_revoked), undefined);
       session.close(CloseCode.deviceRevoked, 'device removed');
     }
   }
@@ -325,9 +326,9 @@ export class Gateway {
   }
 }
 
-const DEVICE_REVOKED = { code: 'device_revoked', status: 401, retryable: false, description: 'This device was removed from its account.' };
 
 function rejectUpgrade(socket: Duplex, status: number, text: string, message = text): void {
-  const body = JSON.stringify({ error: { code: status === 404 ? 'not_found' : status === 503 ? 'shutting_down' : 'validation_failed', message, retryable: status === 503 } });
+  const code = status === 404 ? platformErrors.not_found.code : status === 503 ? platformErrors.shutting_down.code : realtimeErrors.subprotocol_required.code;
+  const body = JSON.stringify({ error: { code, message, retryable: status === 503 } });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

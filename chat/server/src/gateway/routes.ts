@@ -7,6 +7,7 @@
 import { GATEWAY_PATH, SUBPROTOCOL } from '@twin/chat-protocol';
 import type { HttpApp } from '@twin/platform';
 import { Type } from 'typebox';
+import { realtimeErrors } from './errors.ts';
 
 export async function gatewayRoutes(app: HttpApp): Promise<void> {
   app.get(
@@ -23,6 +24,6 @@ export async function gatewayRoutes(app: HttpApp): Promise<void> {
       reply
         .code(426)
         .header('upgrade', 'websocket')
-        .send({ error: { code: 'upgrade_required', message: `Connect with a WebSocket (subprotocol ${SUBPROTOCOL}).`, retryable: false, requestId: request.id } }),
+        .send({ error: { code: realtimeErrors.upgrade_required.code, message: `Connect with a WebSocket (subprotocol ${SUBPROTOCOL}).`, retryable: false, requestId: request.id } }),
   );
 }

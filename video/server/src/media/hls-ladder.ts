@@ -89,6 +89,9 @@ export function audioEncoderArgs(audioKbps: number): string[] {
 /** fMP4 VOD HLS into one rung directory: init.mp4, seg-00000.m4s…, playlist.m3u8. */
 export function hlsMuxerArgs(rungDir: string, segmentSeconds: number): string[] {
   return [
+    // Several outputs fed from one decode wait on each other; a source whose audio and video
+    // are far apart in the file would overflow ffmpeg's default muxing queue of 128 packets.
+    '-max_muxing_queue_size', '4096',
     '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_playlist_type', 'vod',
     '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', INIT_SEGMENT,
     '-hls_flags', 'independent_segments', '-hls_segment_filename', join(rungDir, 'seg-%05d.m4s'),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeAudio, encodeVideoChunk } from './chunk-encode.ts';
 import { planChunks } from './chunks.ts';
@@ -16,6 +16,7 @@ const segmentSeconds = 1;
 describe('parallel mode: chunked encode stitched into continuous playlists', () => {
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
   let source: string;
+  let encoded: { chunkDirs: string[]; audioDir: string } | undefined;
 
   before(async () => {
     temp = await makeTempDir('parallel');
@@ -40,6 +41,7 @@ describe('parallel mode: chunked encode stitched into continuous playlists', () 
       ...chunks.map((chunk, i) => encodeVideoChunk({ input: source, chunk, outDir: chunkDirs[i] ?? '', rungs, segmentSeconds, fps, preset: 'veryfast' })),
       encodeAudio({ input: source, outDir: audioDir, audioKbps: 96, segmentSeconds }),
     ]);
+    encoded = { chunkDirs, audioDir };
     const outDir = join(temp.dir, 'stitched');
     const result = await stitchHls({ chunkDirs, audioDir, outDir, rungs, segmentSeconds });
     assert.equal(result.masterPlaylist, 'master.m3u8');
@@ -69,5 +71,17 @@ describe('parallel mode: chunked encode stitched into continuous playlists', () 
     }
     assert.deepEqual(keyframeLists[1], keyframeLists[0], 'keyframes aligned across rungs');
     assert.equal(keyframeLists[0]?.length, durationSec / segmentSeconds);
+  });
+
+  test('stitches chunk directories given as relative paths (concat lists resolve against their own folder)', async () => {
+    assert.ok(encoded, 'runs after the stitch test');
+    const rungs = planLadder({ width: 640, height: 360 });
+    const outDir = join(temp.dir, 'stitched-relative');
+    const result = await stitchHls({
+      chunkDirs: encoded.chunkDirs.map((dir) => relative(process.cwd(), dir)),
+      audioDir: relative(process.cwd(), encoded.audioDir),
+      outDir: relative(process.cwd(), outDir), rungs, segmentSeconds,
+    });
+    assert.equal((await videoPackets(join(outDir, result.rungs[0]?.playlist ?? ''))).length, durationSec * fps);
   });
 });

@@ -13,7 +13,7 @@
  * with the same arguments, and is checked rather than assumed.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AUDIO_FILE, CHUNK_FILE } from './chunk-encode.ts';
 import { hlsMuxerArgs, prepareRungDirs } from './hls-ladder.ts';
 import type { Rung } from './ladder.ts';
@@ -36,7 +36,8 @@ export async function stitchHls(options: StitchHlsOptions): Promise<HlsLadderRes
   if (chunkDirs.length === 0) throw new RangeError('nothing to stitch: no chunks');
   await prepareRungDirs(outDir, rungs);
   await Promise.all(rungs.map(async (rung) => {
-    const files = chunkDirs.map((dir) => join(dir, rung.name, CHUNK_FILE));
+    // Absolute: the concat demuxer resolves relative entries against the list file's directory.
+    const files = chunkDirs.map((dir) => resolve(dir, rung.name, CHUNK_FILE));
     await assertSameDecoderConfig(files, signal);
     const list = join(outDir, `.concat-${rung.name}.txt`);
     await writeFile(list, files.map((file) => `file '${file.replaceAll("'", "'\\''")}'\n`).join(''));

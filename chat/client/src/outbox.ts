@@ -3,10 +3,15 @@
  * restart), goes on the wire when a socket is authenticated, and is sent again — with the
  * same client message id, which the server deduplicates to the original seq — after each
  * reconnect and whenever a `send-result` is overdue. It leaves the outbox only on a
- * `send-result` or a non-retryable error.
+ * `send-result` or a non-retryable error. At most `maxInFlight` sends await their result
+ * on a socket (the gateway refuses more than its per-socket limit); the rest wait their
+ * turn in order.
  */
 import type { ClientMessageId, ConversationId, MessageId, ServerFrameOf } from '@twin/chat-protocol';
 import type { ChatStore, PendingSend } from './store/interface.ts';
+
+/** Pause before resending a send the gateway refused with a retryable error (overload, rate limit). */
+const RETRY_DELAY_MS = 500;
 
 export interface SendOutcome {
   clientMessageId: ClientMessageId;
@@ -33,6 +38,8 @@ export class SendError extends Error {
 interface InFlight {
   send: PendingSend;
   lastSentAt: number;
+  /** After a retryable refusal: not before this time (epoch ms). */
+  notBefore?: number;
   waiters: Array<{ resolve: (outcome: SendOutcome) => void; reject: (error: Error) => void }>;
 }
 
@@ -42,6 +49,8 @@ export interface OutboxOptions {
   transmit: (send: PendingSend) => boolean;
   /** Resend an unconfirmed message after this long on a live socket, ms. */
   resendAfterMs?: number;
+  /** Sends awaiting their result at once, at most (below the gateway's CHAT_WS_MAX_PENDING_SENDS). */
+  maxInFlight?: number;
   /** Called for every confirmed send (including ones restored from the store). */
   onConfirmed: (send: PendingSend, outcome: SendOutcome) => void;
   onFailed: (send: PendingSend, error: SendError) => void;
@@ -50,13 +59,17 @@ export interface OutboxOptions {
 export class Outbox {
   readonly #options: OutboxOptions;
   readonly #pending = new Map<ClientMessageId, InFlight>();
+  /** Transmitted on the current socket and not yet answered. */
+  readonly #inFlight = new Set<ClientMessageId>();
+  readonly #maxInFlight: number;
   readonly #timer: ReturnType<typeof setInterval>;
 
   private constructor(options: OutboxOptions, restored: PendingSend[]) {
     this.#options = options;
+    this.#maxInFlight = options.maxInFlight ?? 256;
     for (const send of restored) this.#pending.set(send.clientMessageId, { send, lastSentAt: 0, waiters: [] });
     const every = options.resendAfterMs ?? 5_000;
-    this.#timer = setInterval(() => this.#resendOverdue(every), Math.max(100, Math.floor(every / 2)));
+    this.#timer = setInterval(() => this.#resendOverdue(every), Math.max(100, Math.min(RETRY_DELAY_MS, Math.floor(every / 2))));
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
@@ -78,17 +91,27 @@ export class Outbox {
     return new Promise((resolve, reject) => {
       const existing = this.#pending.get(send.clientMessageId);
       if (existing) return existing.waiters.push({ resolve, reject });
-      const entry: InFlight = { send, lastSentAt: 0, waiters: [{ resolve, reject }] };
-      this.#pending.set(send.clientMessageId, entry);
-      if (this.#options.transmit(send)) entry.lastSentAt = Date.now();
+      this.#pending.set(send.clientMessageId, { send, lastSentAt: 0, waiters: [{ resolve, reject }] });
+      this.#pump();
     });
   }
 
-  /** Transmits every unconfirmed send now, in order (after a fresh auth, or on demand). */
+  /** Transmits the unconfirmed sends again from the oldest (after a fresh auth, or on demand). */
   transmitAll(): void {
+    this.#inFlight.clear();
+    this.#pump();
+  }
+
+  /** Transmits waiting sends, oldest first, while the in-flight window has room. */
+  #pump(): void {
+    if (this.#inFlight.size >= this.#maxInFlight) return;
     for (const entry of this.#pending.values()) {
+      const id = entry.send.clientMessageId;
+      if (this.#inFlight.has(id) || (entry.notBefore ?? 0) > Date.now()) continue;
       if (!this.#options.transmit(entry.send)) return;
       entry.lastSentAt = Date.now();
+      this.#inFlight.add(id);
+      if (this.#inFlight.size >= this.#maxInFlight) return;
     }
   }
 
@@ -97,6 +120,8 @@ export class Outbox {
     const entry = this.#pending.get(clientMessageId);
     if (!entry) return; // a second answer to a resend
     this.#pending.delete(clientMessageId);
+    this.#inFlight.delete(clientMessageId);
+    this.#pump();
     const outcome: SendOutcome = {
       clientMessageId,
       conversationId: frame.conversationId as ConversationId,
@@ -116,11 +141,13 @@ export class Outbox {
   failed(frame: ServerFrameOf<'error'>): boolean {
     const entry = frame.ref === undefined ? undefined : this.#pending.get(frame.ref as ClientMessageId);
     if (!entry) return false;
+    this.#inFlight.delete(entry.send.clientMessageId);
     if (frame.retryable) {
-      entry.lastSentAt = 0; // resent by the next timer tick
+      entry.notBefore = Date.now() + RETRY_DELAY_MS; // then transmitted again by a later pump
       return true;
     }
     this.#pending.delete(entry.send.clientMessageId);
+    this.#pump();
     const error = new SendError(frame.code, frame.message, entry.send.clientMessageId);
     this.#options.onFailed(entry.send, error);
     for (const waiter of entry.waiters) waiter.reject(error);
@@ -132,12 +159,15 @@ export class Outbox {
     clearInterval(this.#timer);
   }
 
+  /** Sends whose result is overdue go out again (same id); refused retryable ones get their turn again. */
   #resendOverdue(afterMs: number): void {
     const now = Date.now();
     for (const entry of this.#pending.values()) {
-      if (now - entry.lastSentAt < afterMs) continue;
+      const id = entry.send.clientMessageId;
+      if (!this.#inFlight.has(id) || now - entry.lastSentAt < afterMs) continue;
       if (!this.#options.transmit(entry.send)) return;
       entry.lastSentAt = now;
     }
+    this.#pump();
   }
 }

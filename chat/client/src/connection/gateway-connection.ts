@@ -56,6 +56,7 @@ export class GatewayConnection {
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #authTimer: ReturnType<typeof setTimeout> | undefined;
   #lastReceivedAt = 0;
+  #generation = 0;
   #stopped = false;
 
   constructor(options: GatewayConnectionOptions) {
@@ -95,15 +96,23 @@ export class GatewayConnection {
     if (this.#state === 'syncing') this.#setState('live');
   }
 
-  /** Drops the current socket and reconnects at once (network change, tests). */
+  /**
+   * Drops the current socket and reconnects at once (network change; tests). Frames still
+   * in flight on the old socket are ignored, as they would be lost on a real drop.
+   */
   reconnect(): void {
     if (this.#stopped || this.#state === 'revoked') return;
     this.#backoff.reset();
-    if (this.#socket) this.#socket.close(3000, 'client reconnect');
-    else if (this.#state === 'waiting') {
-      clearTimeout(this.#retryTimer);
-      void this.#open();
+    clearTimeout(this.#retryTimer);
+    this.#clearSocketTimers();
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) {
+      socket.onmessage = null;
+      socket.onclose = null;
+      socket.close(3000, 'client reconnect');
     }
+    void this.#open();
   }
 
   stop(): void {
@@ -122,6 +131,8 @@ export class GatewayConnection {
 
   async #open(): Promise<void> {
     if (this.#stopped) return;
+    // A later open (reconnect() while this one awaits its token) supersedes this one.
+    const generation = ++this.#generation;
     this.#setState('connecting');
     let token: string;
     try {
@@ -131,7 +142,7 @@ export class GatewayConnection {
       if ((error as { status?: number }).status === 401) return this.#revoke(CloseCode.deviceRevoked, 'device token refused');
       return this.#scheduleRetry(undefined, 'token mint failed');
     }
-    if (this.#stopped) return;
+    if (this.#stopped || generation !== this.#generation) return;
     let socket: WebSocketLike;
     try {
       socket = this.#factory(this.#url, SUBPROTOCOL);

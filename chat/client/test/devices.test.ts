@@ -1,0 +1,51 @@
+/**
+ * Device life cycle through the SDK: a second device needs a link code from the first,
+ * device tokens come from challenge-response, and a removed device is cut off for good
+ * (close 4003, no reconnect).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { forEachEngineSet, waitFor } from '@twin/platform/testing';
+import { ChatApi, ChatApiError, ensureDevice, MemoryChatStore } from '../src/index.ts';
+import { addDevice, createAccount, linkDevice, startChatServer, type ChatServer, type TestDevice } from './harness.ts';
+
+await forEachEngineSet('chat SDK: devices', (engines) => {
+  let server: ChatServer;
+  const devices: TestDevice[] = [];
+  const track = (device: TestDevice) => (devices.push(device), device);
+  before(async () => {
+    server = await startChatServer(engines);
+  });
+  after(async () => {
+    await Promise.all(devices.map((d) => d.stop()));
+    await server.close();
+  });
+
+  test('a second device is refused without a link code and accepted with one from the first', async () => {
+    const alice = await createAccount(server, 'alice');
+    const first = track(await addDevice(server, alice));
+    const api = new ChatApi({ baseUrl: server.baseUrl });
+    await assert.rejects(
+      ensureDevice({ api, store: new MemoryChatStore(), accountToken: alice.accountToken }),
+      (error: unknown) => error instanceof ChatApiError && error.status === 403 && error.code === 'invalid_link_code',
+    );
+    const second = track(await linkDevice(server, alice, first));
+    const listed = await second.client.api.listDevices(alice.accountId);
+    assert.deepEqual(new Set(listed.map((d) => d.deviceId)), new Set([first.client.deviceId, second.client.deviceId]));
+    assert.equal(listed.find((d) => d.deviceId === second.client.deviceId)?.publicKey, second.client.device.publicKey);
+  });
+
+  test('a removed device is closed with 4003 and does not reconnect', async () => {
+    const alice = await createAccount(server, 'alice');
+    const keep = track(await addDevice(server, alice));
+    const lost = track(await linkDevice(server, alice, keep));
+    const states: string[] = [];
+    lost.client.on('connection', (event) => states.push(`${event.state}${event.closeCode ? `:${event.closeCode}` : ''}`));
+    await keep.client.api.removeDevice(lost.client.deviceId);
+    await waitFor('the removed device to be revoked', () => lost.client.state === 'revoked');
+    assert.deepEqual(states, ['revoked:4003']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(lost.client.state, 'revoked', 'no reconnect attempt');
+    await assert.rejects(lost.client.api.allConversations(), (error: unknown) => error instanceof ChatApiError && error.status === 401);
+  });
+});

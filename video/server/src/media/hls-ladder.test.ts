@@ -35,6 +35,9 @@ describe('transcodeHlsLadder', () => {
     });
     assert.equal(result.masterPlaylist, 'master.m3u8');
     assert.deepEqual(result.rungs.map((r) => r.name), ['1080p', '720p', '480p', '360p', '240p']);
+    assert.deepEqual(result.ffmpegArgs, hlsLadderArgs({
+      input: hd, outDir, rungs: planLadder({ width: 1920, height: 1080 }), segmentSeconds, durationSec: 2, hasAudio: true, preset: 'ultrafast', fps: 25,
+    }), 'the probed fps completes the same argument list hlsLadderArgs gives');
 
     const master = await readFile(join(outDir, 'master.m3u8'), 'utf8');
     for (const rung of result.rungs) {

@@ -107,7 +107,7 @@ export async function transcodeHlsLadder(options: TranscodeHlsLadderOptions): Pr
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onStdoutLine: progressLineParser(options.durationSec, options.onProgress) } : {}),
   });
-  return finishLadder(options.outDir, options.rungs, fps);
+  return { ...(await finishLadder(options.outDir, options.rungs, fps)), ffmpegArgs: args };
 }
 
 /** Empties each rung directory first: a redelivered job overwrites a crashed attempt's leftovers. */

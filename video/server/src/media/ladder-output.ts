@@ -37,6 +37,8 @@ export interface HlsLadderResult {
   /** Relative to the output directory: 'master.m3u8'. */
   masterPlaylist: string;
   rungs: LadderRungOutput[];
+  /** The ffmpeg arguments transcodeHlsLadder ran (fps probed and filled in), for a benchmark to rerun by hand. */
+  ffmpegArgs?: string[];
 }
 
 /** `fps` is the master's FRAME-RATE; when unknown it is probed from each rendition. */

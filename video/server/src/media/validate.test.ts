@@ -47,6 +47,13 @@ describe('validateMedia', () => {
     assert.match(info.formatName, /matroska/);
   });
 
+  test('measures the duration of a Matroska file written live, with no duration in its header', async () => {
+    const live = join(temp.dir, 'live.mkv');
+    await runToolOrThrow('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', mp4, '-c', 'copy', '-live', '1', live]);
+    const info = await validateMedia(live, limits);
+    assert.ok(Math.abs(info.durationSec - 3) < 0.1, `duration ${info.durationSec}`);
+  });
+
   test('rejects a zero-length file as empty_file', async () => {
     const file = join(temp.dir, 'empty.mp4');
     await writeFile(file, '');

@@ -6,7 +6,7 @@
  * reason; a file that passes comes back as MediaInfo in display orientation.
  */
 import { open, stat } from 'node:fs/promises';
-import { probe, parseRate, primaryVideoStream, streamRotation, type ProbeResult, type ProbeStream } from './ffprobe.ts';
+import { listVideoPackets, probe, parseRate, primaryVideoStream, streamRotation, type ProbeResult, type ProbeStream } from './ffprobe.ts';
 import { MediaError } from './media-error.ts';
 import { readTopLevelBoxes } from './mp4-boxes.ts';
 import { lastLines, runTool, ToolExitError } from './run-ffmpeg.ts';
@@ -65,8 +65,11 @@ export async function validateMedia(file: string, limits: MediaLimits): Promise<
   const video = primaryVideoStream(probed.streams);
   if (!video) throw new MediaError('no_video_stream', 'the file has no video stream');
 
-  const durationSec = durationOf(probed, video);
-  if (durationSec === undefined) throw new MediaError('corrupt', 'the file declares no duration');
+  const declared = durationOf(probed, video);
+  // A WebM from a browser's MediaRecorder (or any stream written to a pipe) has no
+  // duration in its header: measure it from the packets instead (demux only).
+  const durationSec = declared ?? (await measuredDuration(file));
+  if (durationSec === undefined) throw new MediaError('corrupt', 'the file has no duration and no timed video packets');
   if (durationSec > limits.maxDurationSec) {
     throw new MediaError('too_long', `duration ${durationSec.toFixed(1)} s is over the limit of ${limits.maxDurationSec} s`);
   }
@@ -80,7 +83,7 @@ export async function validateMedia(file: string, limits: MediaLimits): Promise<
     throw new MediaError('resolution_too_high', `resolution ${display.width}x${display.height} is over ${maxLong}x${maxShort}`);
   }
 
-  await checkTail(file, durationSec);
+  await checkTail(file, durationSec, declared !== undefined);
 
   const audio = probed.streams.find((s) => s.codec_type === 'audio');
   const bitrate = Number(video.bit_rate);
@@ -138,7 +141,18 @@ function durationOf(probed: ProbeResult, video: ProbeStream): number | undefined
  * the header; a cut upload keeps it). Read the packets of the last stretch (demux only)
  * and decode the final seconds: either shortfall or decode errors mean truncation.
  */
-async function checkTail(file: string, durationSec: number): Promise<void> {
+async function checkTail(file: string, durationSec: number, declared: boolean): Promise<void> {
+  if (declared) await checkPacketsReachDuration(file, durationSec);
+  const decode = await runTool('ffmpeg', [
+    '-nostdin', '-v', 'error', '-ss', Math.max(0, durationSec - TAIL_DECODE_SEC).toFixed(3), '-i', file,
+    '-map', '0:v:0', '-f', 'null', '-',
+  ]);
+  if (decode.exitCode !== 0 || decode.stderr.trim().length > 0) {
+    throw new MediaError('truncated', `the last seconds do not decode: ${lastLines(decode.stderr, 2) || `ffmpeg exited with ${decode.exitCode}`}`);
+  }
+}
+
+async function checkPacketsReachDuration(file: string, durationSec: number): Promise<void> {
   const from = Math.max(0, durationSec - 10);
   const packets = await runTool('ffprobe', [
     '-v', 'error', '-read_intervals', `${from.toFixed(3)}%`, '-select_streams', 'v:0',
@@ -153,11 +167,15 @@ async function checkTail(file: string, durationSec: number): Promise<void> {
   if (lastEnd < durationSec - slack) {
     throw new MediaError('truncated', `video data ends at ${lastEnd.toFixed(2)} s of a declared ${durationSec.toFixed(2)} s`);
   }
-  const decode = await runTool('ffmpeg', [
-    '-nostdin', '-v', 'error', '-ss', Math.max(0, durationSec - TAIL_DECODE_SEC).toFixed(3), '-i', file,
-    '-map', '0:v:0', '-f', 'null', '-',
-  ]);
-  if (decode.exitCode !== 0 || decode.stderr.trim().length > 0) {
-    throw new MediaError('truncated', `the last seconds do not decode: ${lastLines(decode.stderr, 2) || `ffmpeg exited with ${decode.exitCode}`}`);
+}
+
+async function measuredDuration(file: string): Promise<number | undefined> {
+  const packets = await listVideoPackets(file).catch(() => []);
+  let first = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const p of packets) {
+    first = Math.min(first, p.ptsSec);
+    end = Math.max(end, p.ptsSec + (Number.isFinite(p.durationSec) ? p.durationSec : 0));
   }
+  return packets.length > 0 && end > first ? end - first : undefined;
 }

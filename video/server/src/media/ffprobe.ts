@@ -62,7 +62,7 @@ export interface VideoPacket {
 /** Every packet of the first video stream, in file (decode) order. */
 export async function listVideoPackets(file: string, signal?: AbortSignal): Promise<VideoPacket[]> {
   const packets: VideoPacket[] = [];
-  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,duration_time,flags', '-of', 'csv=p=0', file];
+  const args = ['-v', 'error', '-select_streams', 'V:0', '-show_entries', 'packet=pts_time,dts_time,duration_time,flags', '-of', 'csv=p=0', file];
   await runToolOrThrow('ffprobe', args, {
     ...(signal ? { signal } : {}),
     onStdoutLine(line) {

@@ -109,7 +109,7 @@ describe('transcodeHlsLadder', () => {
       input: 'in.mp4', outDir: '/out', rungs: planLadder({ width: 1280, height: 720 }), segmentSeconds: 4, durationSec: 10, hasAudio: true, fps: 30,
     });
     const joined = args.join(' ');
-    assert.match(joined, /-filter_complex \[0:v:0\]split=4\[s0\]\[s1\]\[s2\]\[s3\];\[s0\]scale=1280:720/);
+    assert.match(joined, /-filter_complex \[0:V:0\]split=4\[s0\]\[s1\]\[s2\]\[s3\];\[s0\]scale=1280:720/);
     assert.equal(args.filter((a) => a === 'libx264').length, 4);
     assert.equal(args.filter((a) => a === 'veryfast').length, 4);
     assert.match(joined, /-g 120 -keyint_min 120/);

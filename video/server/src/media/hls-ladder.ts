@@ -55,11 +55,14 @@ export function hlsLadderArgs(options: HlsLadderOptions): string[] {
   return args;
 }
 
-/** `[0:v:0]split=N[s0]…; [s0]scale=W:H,…[v0]…`: one decode, one scaler per rung. */
+/**
+ * `[0:V:0]split=N[s0]…; [s0]scale=W:H,…[v0]…`: one decode, one scaler per rung. `V` (not `v`)
+ * skips attached pictures, so cover art stored as the first video stream is never transcoded.
+ */
 export function ladderFilterGraph(rungs: readonly Rung[]): string {
   const scale = (rung: Rung) => `scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p`;
-  if (rungs.length === 1) return `[0:v:0]${scale(rungs[0] as Rung)}[v0]`;
-  const split = `[0:v:0]split=${rungs.length}${rungs.map((_, i) => `[s${i}]`).join('')}`;
+  if (rungs.length === 1) return `[0:V:0]${scale(rungs[0] as Rung)}[v0]`;
+  const split = `[0:V:0]split=${rungs.length}${rungs.map((_, i) => `[s${i}]`).join('')}`;
   return [split, ...rungs.map((rung, i) => `[s${i}]${scale(rung)}[v${i}]`)].join(';');
 }
 

@@ -29,7 +29,7 @@ async function grabFrame(options: PosterOptions, atSec: number, outFile: string)
   const filters = options.width ? [`scale=${options.width}:-2`] : [];
   await runToolOrThrow('ffmpeg', [
     '-nostdin', '-v', 'error', '-y', '-ss', atSec.toFixed(3), '-i', options.input,
-    '-map', '0:v:0', '-frames:v', '1', ...(filters.length ? ['-vf', filters.join(',')] : []),
+    '-map', '0:V:0', '-frames:v', '1', ...(filters.length ? ['-vf', filters.join(',')] : []),
     '-q:v', '3', '-f', 'image2', '-c:v', 'mjpeg', outFile,
   ], options.signal ? { signal: options.signal } : {});
 }

@@ -58,7 +58,7 @@ export async function renderStoryboard(options: StoryboardOptions): Promise<Stor
   await runToolOrThrow('ffmpeg', [
     '-nostdin', '-v', 'error', '-y',
     ...(durationSec > KEYFRAMES_ONLY_ABOVE_SEC ? ['-skip_frame', 'nokey'] : []),
-    '-i', input, '-map', '0:v:0',
+    '-i', input, '-map', '0:V:0',
     '-vf', `fps=1/${intervalSec},scale=${tileWidth}:${tileHeight},setsar=1,tile=${columns}x${rows}`,
     '-frames:v', '1', '-q:v', '5', '-f', 'image2', '-c:v', 'mjpeg', spriteTemp,
   ], signal ? { signal } : {});

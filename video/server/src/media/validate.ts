@@ -145,7 +145,7 @@ async function checkTail(file: string, durationSec: number, declared: boolean): 
   if (declared) await checkPacketsReachDuration(file, durationSec);
   const decode = await runTool('ffmpeg', [
     '-nostdin', '-v', 'error', '-ss', Math.max(0, durationSec - TAIL_DECODE_SEC).toFixed(3), '-i', file,
-    '-map', '0:v:0', '-f', 'null', '-',
+    '-map', '0:V:0', '-f', 'null', '-',
   ]);
   if (decode.exitCode !== 0 || decode.stderr.trim().length > 0) {
     throw new MediaError('truncated', `the last seconds do not decode: ${lastLines(decode.stderr, 2) || `ffmpeg exited with ${decode.exitCode}`}`);
@@ -155,7 +155,7 @@ async function checkTail(file: string, durationSec: number, declared: boolean): 
 async function checkPacketsReachDuration(file: string, durationSec: number): Promise<void> {
   const from = Math.max(0, durationSec - 10);
   const packets = await runTool('ffprobe', [
-    '-v', 'error', '-read_intervals', `${from.toFixed(3)}%`, '-select_streams', 'v:0',
+    '-v', 'error', '-read_intervals', `${from.toFixed(3)}%`, '-select_streams', 'V:0',
     '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file,
   ]);
   let lastEnd = 0;

@@ -55,11 +55,18 @@ async function main(): Promise<void> {
   const store = await JsonFileChatStore.open(options.statePath);
   const device = await setUpDevice(options, store);
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
+  let closed = false;
+  rl.on('close', () => (closed = true));
+  const prompt = () => {
+    if (!closed) rl.prompt(true);
+  };
   const print = (line: string) => {
-    clearLine(process.stdout, 0);
-    cursorTo(process.stdout, 0);
+    if (process.stdout.isTTY) {
+      clearLine(process.stdout, 0);
+      cursorTo(process.stdout, 0);
+    }
     console.log(line);
-    rl.prompt(true);
+    prompt();
   };
   let session: TerminalSession | undefined;
   const client = await ChatClient.start({ baseUrl: options.server, store, device, onMessages: (messages) => session?.show(messages) });
@@ -75,10 +82,10 @@ async function main(): Promise<void> {
     emitKeypressEvents(process.stdin);
     process.stdin.on('keypress', () => session?.keystroke());
   }
-  rl.prompt();
+  prompt();
   for await (const line of rl) {
     if (!(await session.run(line))) break;
-    rl.prompt();
+    prompt();
   }
   rl.close();
   await client.whenIdle();

@@ -3,7 +3,7 @@
  * tests: which conversation is open, handles for account ids, and the receipt state
  * behind each of our messages' ticks.
  */
-import type { AccountId, ConversationId } from '@twin/chat-protocol';
+import type { AccountId, ConversationId, ServerFrameOf } from '@twin/chat-protocol';
 import { decodeTextBody } from '../body.ts';
 import type { ChatClient, ChatMessage } from '../chat-client.ts';
 import { ChatApiError } from '../http/errors.ts';
@@ -30,6 +30,9 @@ export class TerminalSession {
   readonly #conversations = new Map<ConversationId, Conversation>();
   /** Per conversation and other member: the highest seq delivered to / read by them. */
   readonly #receipts = new Map<ConversationId, Map<AccountId, { delivered: number; read: number }>>();
+  /** Per conversation: seqs of our own messages, and how far each status was already reported per member. */
+  readonly #mine = new Map<ConversationId, number[]>();
+  readonly #reported = new Map<string, number>();
   #open: Conversation | undefined;
   #listed: Conversation[] = [];
 
@@ -37,17 +40,7 @@ export class TerminalSession {
     this.#client = client;
     this.#print = print;
     this.#names.set(client.accountId, handle);
-    client.on('receipt', (receipt) => {
-      const byAccount = this.#receipts.get(receipt.conversationId as ConversationId) ?? new Map();
-      this.#receipts.set(receipt.conversationId as ConversationId, byAccount);
-      const state = byAccount.get(receipt.accountId as AccountId) ?? { delivered: 0, read: 0 };
-      if (receipt.status === 'read') state.read = Math.max(state.read, receipt.seq);
-      state.delivered = Math.max(state.delivered, receipt.seq);
-      byAccount.set(receipt.accountId as AccountId, state);
-      if (receipt.conversationId === this.#open?.id && receipt.accountId !== client.accountId) {
-        void this.#name(receipt.accountId as AccountId).then((name) => this.#print(`  ${receipt.status === 'read' ? '✓✓ read' : '✓✓'} by ${name} up to #${receipt.seq}`));
-      }
-    });
+    client.on('receipt', (receipt) => this.#receipt(receipt));
     client.on('typing', (typing) => {
       if (typing.conversationId !== this.#open?.id || !typing.active || typing.accountId === client.accountId) return;
       void this.#name(typing.accountId as AccountId).then((name) => this.#print(`  ${name} is typing…`));
@@ -65,6 +58,7 @@ export class TerminalSession {
       const here = message.conversationId === this.#open?.id;
       const prefix = here ? '' : `(${await this.#title(message.conversationId as ConversationId)}) `;
       const tick = message.mine ? this.#tick(message.conversationId as ConversationId, message.seq) : undefined;
+      if (message.mine && message.kind === 'message') this.#mine.set(message.conversationId as ConversationId, [...(this.#mine.get(message.conversationId as ConversationId) ?? []), message.seq]);
       this.#print(prefix + messageLine(message, await this.#name(message.senderAccountId as AccountId), tick));
       if (here && !message.mine) readUpTo = message.seq;
     }
@@ -218,6 +212,28 @@ export class TerminalSession {
     if (conversation.title) return conversation.title;
     const other = conversation.members.find((m) => m.accountId !== this.#client.accountId);
     return other ? this.#name(other.accountId) : 'you';
+  }
+
+  /** Records a receipt; tells the user when it covers messages of ours not reported at that status yet. */
+  #receipt(receipt: ServerFrameOf<'receipt'>): void {
+    const conversationId = receipt.conversationId as ConversationId;
+    const accountId = receipt.accountId as AccountId;
+    if (accountId === this.#client.accountId) return;
+    const byAccount = this.#receipts.get(conversationId) ?? new Map<AccountId, { delivered: number; read: number }>();
+    this.#receipts.set(conversationId, byAccount);
+    const state = byAccount.get(accountId) ?? { delivered: 0, read: 0 };
+    if (receipt.status === 'read') state.read = Math.max(state.read, receipt.seq);
+    state.delivered = Math.max(state.delivered, receipt.seq);
+    byAccount.set(accountId, state);
+    // Read implies delivered: a delivered receipt below what was read says nothing new.
+    const key = `${conversationId}:${accountId}:${receipt.status}`;
+    const readKey = `${conversationId}:${accountId}:read`;
+    const from = Math.max(this.#reported.get(key) ?? 0, receipt.status === 'delivered' ? (this.#reported.get(readKey) ?? 0) : 0);
+    const covered = (this.#mine.get(conversationId) ?? []).filter((seq) => seq > from && seq <= receipt.seq);
+    this.#reported.set(key, Math.max(this.#reported.get(key) ?? 0, receipt.seq));
+    if (covered.length === 0 || conversationId !== this.#open?.id) return;
+    const seqs = covered.length === 1 ? `#${covered[0]}` : `#${covered[0]}–#${covered.at(-1)}`;
+    void this.#name(accountId).then((name) => this.#print(`  ✓✓ ${seqs} ${receipt.status === 'read' ? 'read by' : 'delivered to'} ${name}`));
   }
 
   #tick(conversationId: ConversationId, seq: number) {

@@ -21,7 +21,7 @@
  * 1/fps between consecutive pts, span = duration, keyframes aligned across rungs.
  */
 export { MediaError, type MediaFailureReason } from './media-error.ts';
-export { sniffContainer } from './sniff.ts';
+export { sniffContainer, type ContainerFamily } from './sniff.ts';
 export { validateMedia, type MediaInfo, type MediaLimits } from './validate.ts';
 export { planLadder, type Rung } from './ladder.ts';
 export type { TranscodeProgress } from './progress.ts';

@@ -37,7 +37,12 @@ export interface ChatCoreServices {
   stop(): Promise<void>;
 }
 
-export function buildChatCore(platform: Platform, settings: ChatCoreSettings): ChatCoreServices {
+export interface BuildOptions {
+  /** Register this core's metrics (default true; a second core on one platform, as in tests, must not). */
+  readonly metrics?: boolean;
+}
+
+export function buildChatCore(platform: Platform, settings: ChatCoreSettings, options: BuildOptions = {}): ChatCoreServices {
   const db = platform.sql.db;
   const notifyOutbox = () => platform.outboxRelay.notify();
   const isUniqueViolation = (error: unknown) => platform.sql.isUniqueViolation(error);
@@ -53,8 +58,8 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings): C
     linkCodeTtlMs: settings.linkCodeTtlMs,
     challengeTtlMs: settings.challengeTtlMs,
   });
-  const batchSizes = platform.metrics.histogram('chat_append_batch_size', 'Messages per group-commit transaction.', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]);
-  const log = new MessageLog({ db, ids: platform.ids, bus: platform.bus, notifyOutbox, isUniqueViolation, onBatch: (n) => batchSizes.observe(n) });
+  const batchSizes = options.metrics === false ? undefined : platform.metrics.histogram('chat_append_batch_size', 'Messages per group-commit transaction.', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]);
+  const log = new MessageLog({ db, ids: platform.ids, bus: platform.bus, notifyOutbox, isUniqueViolation, ...(batchSizes ? { onBatch: (n: number) => batchSizes.observe(n) } : {}) });
   let conversations!: ConversationService;
   const rosters = new RosterCache(platform.cache, (id) => conversations.loadMembers(id));
   conversations = new ConversationService({ db, ids: platform.ids, bus: platform.bus, log, rosters, notifyOutbox, isUniqueViolation, groupMaxMembers: settings.groupMaxMembers });

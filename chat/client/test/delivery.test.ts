@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { forEachEngineSet, waitFor } from '@twin/platform/testing';
 import type { ConversationId } from '@twin/chat-protocol';
 import { encodeTextBody } from '../src/index.ts';
-import { addDevice, createAccount, CuttableSocket, gaplessOrder, linkDevice, startChatServer, waitForMessages, type ChatServer, type TestDevice } from './harness.ts';
+import { addDevice, createAccount, CuttableSocket, gaplessOrder, linkDevice, restartDevice, startChatServer, waitForMessages, type ChatServer, type TestDevice } from './harness.ts';
 
 await forEachEngineSet('chat SDK: delivery', (engines) => {
   let server: ChatServer;
@@ -116,6 +116,25 @@ await forEachEngineSet('chat SDK: delivery', (engines) => {
     for (const device of [sender, other]) {
       assert.deepEqual(device.messages(conversationId).map((m) => [m.seq, m.text]), [[outcome.seq, 'only once'], [outcome.seq + 1, 'after']]);
     }
+  });
+
+  test('sends made offline wait in the stored outbox and go out once after a restart', async () => {
+    const [alice, bob] = await Promise.all([createAccount(server, 'alice'), createAccount(server, 'bob')]);
+    const other = track(await addDevice(server, bob));
+    const online = track(await addDevice(server, alice));
+    const conversationId = (await online.client.api.createDirect(bob.accountId)).id as ConversationId;
+    await online.stop();
+    const offline = await addDevice(server, alice, { connect: false }, online.store);
+    const pending = ['one', 'two', 'three'].map((text) => offline.client.sendText(conversationId, text));
+    await waitFor('the outbox to hold the sends', async () => (await offline.store.getOutbox()).length === 3);
+    assert.equal(offline.client.pendingSends, 3);
+    // The app is closed before anything went out; the next start finds the sends in its store.
+    const restarted = track(await restartDevice(server, alice, offline));
+    void Promise.allSettled(pending);
+    await waitForMessages([other, restarted], conversationId, 3);
+    await waitFor('the outbox to drain', async () => (await restarted.store.getOutbox()).length === 0);
+    assert.deepEqual(other.messages(conversationId).map((m) => m.text), ['one', 'two', 'three']);
+    assert.deepEqual(restarted.messages(conversationId).map((m) => [m.text, m.fromThisDevice]), [['one', true], ['two', true], ['three', true]]);
   });
 
   test('delete for everyone reaches every device as a tombstone and wipes the body from history', async () => {

@@ -79,8 +79,7 @@ export interface DeviceOptions extends Partial<Pick<ChatClientOptions, 'connect'
   afterStore?: (messages: ChatMessage[], device: TestDevice) => Promise<void> | void;
 }
 
-export async function addDevice(server: ChatServer, account: TestAccount, options: DeviceOptions = {}): Promise<TestDevice> {
-  const store = new MemoryChatStore();
+export async function addDevice(server: ChatServer, account: TestAccount, options: DeviceOptions = {}, store = new MemoryChatStore()): Promise<TestDevice> {
   const api = new ChatApi({ baseUrl: server.baseUrl });
   const device = await ensureDevice({ api, store, accountToken: account.accountToken, name: `test device`, ...(options.linkCode ? { linkCode: options.linkCode } : {}) });
   let testDevice: TestDevice | undefined;
@@ -104,6 +103,14 @@ export async function addDevice(server: ChatServer, account: TestAccount, option
     await client.waitForState('live');
   }
   return testDevice;
+}
+
+/** The same device started again from its store, as after an app restart (the old client is stopped first). */
+export async function restartDevice(server: ChatServer, account: TestAccount, device: TestDevice, options: DeviceOptions = {}): Promise<TestDevice> {
+  await device.stop();
+  const restarted = await addDevice(server, account, options, device.store);
+  restarted.log.push(...device.log);
+  return restarted;
 }
 
 /** A second device of an account, approved by a link code from an existing one. */

@@ -84,6 +84,22 @@ forEachEngineSet('ChatCore for the real-time side', (engines) => {
     }
   });
 
+  test('a resend racing through two nodes at once resolves to one stored message', async () => {
+    const a = await member(t);
+    const c = await group(a.device, []);
+    for (let round = 0; round < 5; round++) {
+      const clientMessageId = `race-${round}`;
+      const [viaHttp, viaCore] = await Promise.all([send(t, a.device, c, 'x', clientMessageId), chat.core.appendMessages(identity(a.device), [message(c, clientMessageId)])]);
+      assert.ok(viaHttp.statusCode === 200 || viaHttp.statusCode === 201, viaHttp.body);
+      const core = viaCore[0]!;
+      assert.equal(core.status, 'fulfilled');
+      assert.equal(core.status === 'fulfilled' && core.value.seq, json(viaHttp).seq);
+      assert.equal(core.status === 'fulfilled' && core.value.duplicate, json(viaHttp).duplicate === false);
+    }
+    const stored = await t.platform.sql.db.selectFrom('chat_message').select('seq').where('conversation_id', '=', c).execute();
+    assert.equal(stored.length, 6);
+  });
+
   test('readAfter returns what the member may see and refuses a removed member', async () => {
     const admin = await member(t);
     const bob = await member(t);

@@ -132,6 +132,8 @@ forEachEngineSet('chat message log over HTTP', (engines) => {
     const unknown = await send(t, a.device, '123456789', 'x');
     assert.equal(unknown.statusCode, 404);
     assert.equal(json(unknown).error.code, 'conversation_not_found');
+    const outOfRange = await send(t, a.device, '99999999999999999999', 'x');
+    assert.equal(outOfRange.statusCode, 404);
     const unknownHistory = await t.app.inject({ method: 'GET', url: '/v1/conversations/99999999999999999999/messages', headers: bearer(a.device.token) });
     assert.equal(unknownHistory.statusCode, 404);
     const forged = await t.app.inject({ method: 'GET', url: `/v1/conversations/${conversationId}/messages?before=eyJ2IjoxfQ.AAAAAAAAAAAAAAAAAAAAAA`, headers: bearer(a.device.token) });

@@ -13,6 +13,7 @@ import type { Bus } from '@twin/platform/bus';
 import type { Kysely } from 'kysely';
 import type { AppendResult, DeviceIdentity, NewMessage } from '../core.ts';
 import { chatErrors } from '../errors.ts';
+import { isStorableId } from '../http-schemas.ts';
 import type { ChatTables } from '../migrations.ts';
 import { messagesEvents } from './events.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -70,6 +71,8 @@ export class MessageLog {
         if (message.body.byteLength > MAX_BODY_BYTES) {
           return Promise.reject(new AppError(platformErrors.payload_too_large, `A message body may hold at most ${MAX_BODY_BYTES} bytes.`));
         }
+        // A well-formed id beyond 64 bits cannot exist (and would be an SQL error on PostgreSQL).
+        if (!isStorableId(message.conversationId)) return Promise.reject(new AppError(chatErrors.conversation_not_found));
         return this.#commit.submit({ sender, message });
       }),
     );

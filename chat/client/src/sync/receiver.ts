@@ -75,7 +75,7 @@ export class Receiver {
       if (message.seq <= stored) this.#acks.mark(message.conversationId as ConversationId, stored);
     }
     this.#enqueue(ready);
-    if (this.#live) for (const message of messages) this.#watchGap(message.conversationId as ConversationId);
+    if (this.#live) for (const conversationId of new Set(messages.map((m) => m.conversationId as ConversationId))) this.#watchGap(conversationId);
   }
 
   caughtUp(frame: ServerFrameOf<'caught-up'>): void {

@@ -237,11 +237,10 @@ export class ConversationService {
    * `not_a_member` otherwise. Also gives the member row (its visibility floor).
    */
   async membership(db: Db, caller: { accountId: string }, conversationId: string): Promise<{ conversation: store.ConversationRow; member: store.MemberRow }> {
-    const conversation = isStorableId(conversationId) ? await store.findConversation(db, conversationId) : undefined;
-    if (!conversation) throw new AppError(chatErrors.conversation_not_found);
-    const member = await store.findMember(db, conversationId, caller.accountId);
-    if (!member) throw new AppError(chatErrors.not_a_member);
-    return { conversation, member };
+    const found = isStorableId(conversationId) ? await store.findWithMember(db, conversationId, caller.accountId) : undefined;
+    if (!found) throw new AppError(chatErrors.conversation_not_found);
+    if (!found.member) throw new AppError(chatErrors.not_a_member);
+    return { conversation: found.conversation, member: found.member };
   }
 
   async #visible(db: Db, caller: DeviceIdentity, conversationId: string): Promise<store.ConversationRow> {

@@ -23,6 +23,24 @@ export async function insertConversation(db: Db, row: ConversationRow, members: 
   if (members.length > 0) await db.insertInto('chat_member').values([...members]).execute();
 }
 
+/** The conversation and, when the account is a member, its member row — one query. */
+export async function findWithMember(db: Db, conversationId: string, accountId: string): Promise<{ conversation: ConversationRow; member: MemberRow | undefined } | undefined> {
+  const row = await db
+    .selectFrom('chat_conversation as c')
+    .leftJoin('chat_member as m', (join) => join.onRef('m.conversation_id', '=', 'c.id').on('m.account_id', '=', accountId))
+    .selectAll('c')
+    .select(['m.role', 'm.joined_at', 'm.visible_from_seq', 'm.read_seq', 'm.account_id as member_account_id'])
+    .where('c.id', '=', conversationId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { role, joined_at, visible_from_seq, read_seq, member_account_id, ...conversation } = row;
+  const member =
+    member_account_id === null || role === null
+      ? undefined
+      : { conversation_id: conversation.id, account_id: accountId, role, joined_at: joined_at!, visible_from_seq: visible_from_seq!, read_seq: read_seq! };
+  return { conversation, member };
+}
+
 export function findMember(db: Db, conversationId: string, accountId: string): Promise<MemberRow | undefined> {
   return db.selectFrom('chat_member').selectAll().where('conversation_id', '=', conversationId).where('account_id', '=', accountId).executeTakeFirst();
 }

@@ -68,6 +68,8 @@ forEachEngineSet('chat conversations over HTTP', (engines) => {
     const retitle = await t.app.inject({ method: 'PATCH', url: `/v1/conversations/${group.id}`, headers: bearer(bob.device.token), payload: { title: 'x' } });
     assert.equal(json(retitle).error.code, 'not_an_admin');
 
+    const empty = await t.app.inject({ method: 'PATCH', url: `/v1/conversations/${group.id}`, headers: bearer(admin.device.token), payload: {} });
+    assert.equal(empty.statusCode, 400);
     const added = await post(admin.device.token, `/v1/conversations/${group.id}/members`, { accountId: carol.account.accountId });
     assert.equal(added.statusCode, 201, added.body);
     const twice = await post(admin.device.token, `/v1/conversations/${group.id}/members`, { accountId: carol.account.accountId });

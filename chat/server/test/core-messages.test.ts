@@ -146,6 +146,10 @@ forEachEngineSet('chat message log over HTTP', (engines) => {
     const crossed = await t.app.inject({ method: 'GET', url: `/v1/conversations/${conversationId}/messages?before=${page2.nextCursor ?? page.nextCursor}`, headers: bearer(a.device.token) });
     assert.equal(json(crossed).error.code, 'invalid_cursor');
 
+    const both = await t.app.inject({ method: 'GET', url: `/v1/conversations/${other}/messages?before=${page2.nextCursor}&after=${page2.nextCursor}`, headers: bearer(a.device.token) });
+    assert.equal(both.statusCode, 400);
+    assert.equal(json(both).error.code, 'validation_failed');
+
     const big = await t.app.inject({
       method: 'POST',
       url: `/v1/conversations/${conversationId}/messages`,

@@ -103,7 +103,7 @@ export async function conversationRoutes(app: HttpApp, deps: { conversations: Co
         summary: 'Change the title or avatar of a group (admins)',
         security,
         params: ConversationParams,
-        body: Type.Object({ title: Type.Optional(Title), avatarBlobKey: Type.Optional(AvatarBlobKey) }, { additionalProperties: false }),
+        body: Type.Object({ title: Type.Optional(Title), avatarBlobKey: Type.Optional(AvatarBlobKey) }, { additionalProperties: false, minProperties: 1 }),
         response: { 200: Conversation },
       },
     },

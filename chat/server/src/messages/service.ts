@@ -54,6 +54,11 @@ export class MessageService {
       if (typeof seq !== 'number') throw new AppError(platformErrors.invalid_cursor);
       return seq;
     };
+    if (query.before !== undefined && query.after !== undefined) {
+      throw new AppError(platformErrors.validation_failed, 'Give either `before` or `after`, not both.', {
+        details: { fields: [{ field: '/after', in: 'querystring', message: 'must not be combined with before' }] },
+      });
+    }
     const before = query.before === undefined ? undefined : seqOf(query.before);
     const after = query.after === undefined ? undefined : seqOf(query.after);
     const { member } = await this.#deps.conversations.membership(this.#db, reader, conversationId);

@@ -8,9 +8,9 @@
  *   client.on('message', (m) => render(m));
  *   await client.sendText(conversationId, 'hi');
  */
-import type { AccountId, ClientMessageId, ConversationId, DeviceId, ServerFrame, ServerFrameOf, WireMessage } from '@twin/chat-protocol';
+import { base64UrlByteLength, MAX_BODY_BYTES, type AccountId, type ClientMessageId, type ConversationId, type DeviceId, type ServerFrame, type ServerFrameOf, type WireMessage } from '@twin/chat-protocol';
 import type { BackoffOptions } from './backoff.ts';
-import { decodeTextBody, encodeBytesBody, encodeTextBody } from './body.ts';
+import { BodyTooLargeError, decodeTextBody, encodeBytesBody, encodeTextBody } from './body.ts';
 import { GatewayConnection, type ConnectionEvent, type ConnectionState } from './connection/gateway-connection.ts';
 import type { WebSocketFactory } from './connection/web-socket.ts';
 import { DeviceSession } from './device-session.ts';
@@ -182,6 +182,8 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
 
   /** Sends an already-encoded body with an optional chosen client message id (a retry of the same id is one message). */
   sendBody(conversationId: ConversationId, body: string, kind: PendingSend['kind'], clientMessageId?: string): Promise<SendOutcome> {
+    // Refuse here what the gateway would refuse, before it sits in the outbox and is retried forever.
+    if (base64UrlByteLength(body) > MAX_BODY_BYTES) return Promise.reject(new BodyTooLargeError(base64UrlByteLength(body)));
     return this.#outbox.submit({
       clientMessageId: (clientMessageId ?? crypto.randomUUID()) as ClientMessageId,
       conversationId,

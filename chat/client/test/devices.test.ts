@@ -35,6 +35,26 @@ await forEachEngineSet('chat SDK: devices', (engines) => {
     assert.equal(listed.find((d) => d.deviceId === second.client.deviceId)?.publicKey, second.client.device.publicKey);
   });
 
+  test('a device token the gateway refuses (4001) is replaced by a freshly minted one and the client connects', async () => {
+    const alice = await createAccount(server, 'alice');
+    let minted = 0;
+    // The first token minted for the socket is spoiled in transit; the gateway must refuse it.
+    const spoilFirstToken: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith('/tokens') || minted++ > 0) return response;
+      const body = (await response.json()) as { accessToken: string };
+      return new Response(JSON.stringify({ ...body, accessToken: `${body.accessToken.slice(0, -4)}AAAA` }), { status: response.status, headers: response.headers });
+    };
+    const device = track(await addDevice(server, alice, { connect: false, fetch: spoilFirstToken }));
+    const states: string[] = [];
+    device.client.on('connection', (event) => states.push(`${event.state}${event.closeCode ? `:${event.closeCode}` : ''}`));
+    device.client.connect();
+    await device.client.waitForState('live');
+    assert.ok(states.includes('waiting:4001'), states.join());
+    assert.equal(minted, 2);
+    assert.ok((await device.client.api.allConversations()).length === 0);
+  });
+
   test('a removed device is closed with 4003 and does not reconnect', async () => {
     const alice = await createAccount(server, 'alice');
     const keep = track(await addDevice(server, alice));

@@ -73,7 +73,7 @@ export class TestDevice {
   }
 }
 
-export interface DeviceOptions extends Partial<Pick<ChatClientOptions, 'connect' | 'onMessages' | 'resendAfterMs' | 'gapGraceMs' | 'webSocket'>> {
+export interface DeviceOptions extends Partial<Pick<ChatClientOptions, 'connect' | 'onMessages' | 'resendAfterMs' | 'gapGraceMs' | 'webSocket' | 'fetch'>> {
   linkCode?: string;
   /** Runs after the harness appended the batch to `log` (e.g. to hold the ack back). */
   afterStore?: (messages: ChatMessage[], device: TestDevice) => Promise<void> | void;
@@ -92,6 +92,7 @@ export async function addDevice(server: ChatServer, account: TestAccount, option
     ...(options.resendAfterMs !== undefined ? { resendAfterMs: options.resendAfterMs } : {}),
     ...(options.gapGraceMs !== undefined ? { gapGraceMs: options.gapGraceMs } : {}),
     ...(options.webSocket ? { webSocket: options.webSocket } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     onMessages: async (messages) => {
       testDevice!.log.push(...messages);
       await options.afterStore?.(messages, testDevice!);

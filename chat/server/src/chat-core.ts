@@ -96,7 +96,15 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings, op
       await rosters.start();
     },
     startRetentionSweeper() {
-      const sweeper = new RetentionSweeper({ db, policy: settings.retention, intervalMs: settings.retentionSweepIntervalMs, logger: platform.logger });
+      const deleted = options.metrics === false ? undefined : platform.metrics.counter('chat_retention_deleted_total', 'Log entries deleted by the retention sweeper.');
+      const sweeper = new RetentionSweeper({
+        db,
+        policy: settings.retention,
+        undeliveredMaxAgeMs: settings.undeliveredMaxAgeMs,
+        intervalMs: settings.retentionSweepIntervalMs,
+        logger: platform.logger,
+        ...(deleted ? { onDeleted: (n: number) => deleted.inc(n) } : {}),
+      });
       sweeper.start();
       return sweeper;
     },

@@ -20,6 +20,12 @@ export const chatCoreSettings = {
     parseRetention,
     'How long the server keeps messages: a duration (`30d`, `12h`), or `until-delivered` to delete each message once every device of every other member has acked it.',
   ),
+  undeliveredMaxAgeMs: variable(
+    'CHAT_UNDELIVERED_MAX_AGE',
+    '30d',
+    parsers.duration(60_000, 3650 * 86_400_000),
+    'With `CHAT_RETENTION=until-delivered`: messages some device has still not acked after this long are deleted anyway (as WhatsApp does after 30 days).',
+  ),
   retentionSweepIntervalMs: variable('CHAT_RETENTION_SWEEP_INTERVAL', '1m', parsers.duration(50, 86_400_000), 'How often the retention sweeper deletes expired messages (in batches).'),
   linkCodeTtlMs: variable('CHAT_LINK_CODE_TTL', '5m', parsers.duration(10_000, 3_600_000), 'How long a device link code stays valid.'),
   challengeTtlMs: variable('CHAT_CHALLENGE_TTL', '60s', parsers.duration(5_000, 600_000), 'How long a device sign-in nonce stays valid.'),

@@ -124,4 +124,10 @@ export const chatMigrations: Record<string, Migration> = {
       await db.schema.createIndex('chat_cursor_conversation').on('chat_cursor').columns(['conversation_id', 'acked_seq']).execute();
     },
   },
+  'chat/0002_cursor_activity': {
+    async up(db: Kysely<any>) {
+      // The until-delivered sweeper looks only at conversations whose cursors moved since its last round.
+      await db.schema.createIndex('chat_cursor_updated_at').on('chat_cursor').columns(['updated_at']).execute();
+    },
+  },
 };

@@ -75,5 +75,19 @@ forEachEngineSet('chat retention', (engines) => {
       const page = json(await t.app.inject({ method: 'GET', url: `/v1/conversations/${c}/messages`, headers: bearer(b.device.token) }));
       assert.deepEqual(page.messages, []);
     });
+
+    test('until-delivered still drops what nobody fetched once it is older than CHAT_UNDELIVERED_MAX_AGE', async () => {
+      const a = await member(t);
+      const b = await member(t);
+      const c = await direct(t, a.device, b.account.accountId);
+      await send(t, a.device, c, 'never fetched');
+      const now = Date.now();
+      const young = new RetentionSweeper({ db: t.platform.sql.db, policy: parseRetention('until-delivered'), undeliveredMaxAgeMs: 3_600_000, intervalMs: 60_000, now: () => now + 60_000 });
+      await young.sweep();
+      assert.deepEqual(await storedSeqs(t, c), [1]);
+      const old = new RetentionSweeper({ db: t.platform.sql.db, policy: parseRetention('until-delivered'), undeliveredMaxAgeMs: 3_600_000, intervalMs: 60_000, now: () => now + 2 * 3_600_000 });
+      await old.sweep();
+      assert.deepEqual(await storedSeqs(t, c), []);
+    });
   });
 });

@@ -63,6 +63,8 @@ export class DeviceStore {
         .set((eb) => ({ active_devices: eb('active_devices', '-', 1) }))
         .where('account_id', '=', accountId)
         .execute();
+      // Its cursors would only hold back nothing (retention ignores removed devices) and take space.
+      await trx.deleteFrom('chat_cursor').where('device_id', '=', id).execute();
       await inTransaction(trx);
       return true;
     });

@@ -4,7 +4,7 @@
  * cutoff go. With `until-delivered`, an entry goes once every active device of every
  * current member — except the device that sent it — has acked past it; a device's cursor
  * counts from the point its account joined, so a later member does not hold back what it
- * can never see. Deleted rows take their bodies with them; sequence numbers are never
+ * can never see; and an entry nobody fetched goes after `undeliveredMaxAgeMs` anyway. Deleted rows take their bodies with them; sequence numbers are never
  * reused (the conversation keeps its `last_seq`).
  */
 import { sql, type Kysely } from 'kysely';
@@ -15,10 +15,20 @@ import type { RetentionPolicy } from './policy.ts';
 export interface RetentionSweeperDeps {
   db: Kysely<any>;
   policy: RetentionPolicy;
+  /** With `until-delivered`: entries still undelivered after this long go anyway (WhatsApp keeps them 30 days). */
+  undeliveredMaxAgeMs?: number;
+  /** Called with the number of entries each batch deleted (metrics). */
+  onDeleted?: (count: number) => void;
   intervalMs: number;
   logger?: Logger;
   /** Rows per delete statement. */
   batchSize?: number;
+  /**
+   * With `until-delivered`, most rounds look only at conversations whose cursors moved
+   * since the previous round; every this many rounds (and the first) look at all, which
+   * covers what frees entries without an ack (a removed device, a member who left). Default 10.
+   */
+  fullScanEvery?: number;
   now?: () => number;
 }
 
@@ -32,6 +42,9 @@ export class RetentionSweeper {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
   #stopped = false;
+  #round = 0;
+  /** Start of the previous round, minus slack for clock skew between the nodes that write cursors. */
+  #since = 0;
 
   constructor(deps: RetentionSweeperDeps) {
     this.#deps = deps;
@@ -64,12 +77,26 @@ export class RetentionSweeper {
   }
 
   async #sweep(): Promise<number> {
+    const policy = this.#deps.policy;
+    if (policy.mode === 'duration') return this.#sweepWith(() => this.#olderThan(policy.ms));
+    const started = this.#now();
+    const full = this.#round++ % (this.#deps.fullScanEvery ?? 10) === 0;
+    const conversations = full ? undefined : await this.#conversationsAckedSince(this.#since);
+    this.#since = started - Math.max(this.#deps.intervalMs, 5_000);
+    let deleted = conversations?.length === 0 ? 0 : await this.#sweepWith(() => this.#delivered(conversations));
+    const maxAge = this.#deps.undeliveredMaxAgeMs;
+    if (maxAge !== undefined) deleted += await this.#sweepWith(() => this.#olderThan(maxAge));
+    return deleted;
+  }
+
+  async #sweepWith(expired: () => Promise<Key[]>): Promise<number> {
     let deleted = 0;
     while (!this.#stopped) {
-      const keys = await this.#expired();
+      const keys = await expired();
       if (keys.length === 0) break;
       await this.#delete(keys);
       deleted += keys.length;
+      this.#deps.onDeleted?.(keys.length);
       if (keys.length < this.#batch) break;
       // Let requests in between batches.
       await new Promise((resolve) => setImmediate(resolve));
@@ -77,17 +104,23 @@ export class RetentionSweeper {
     return deleted;
   }
 
-  #expired(): Promise<Key[]> {
-    const policy = this.#deps.policy;
-    if (policy.mode === 'duration') {
-      return this.#db
-        .selectFrom('chat_message')
-        .select(['conversation_id', 'seq'])
-        .where('stored_at', '<', this.#now() - policy.ms)
-        .orderBy('stored_at')
-        .limit(this.#batch)
-        .execute();
-    }
+  #olderThan(ms: number): Promise<Key[]> {
+    return this.#db
+      .selectFrom('chat_message')
+      .select(['conversation_id', 'seq'])
+      .where('stored_at', '<', this.#now() - ms)
+      .orderBy('stored_at')
+      .limit(this.#batch)
+      .execute();
+  }
+
+  async #conversationsAckedSince(since: number): Promise<string[]> {
+    const rows = await this.#db.selectFrom('chat_cursor').select('conversation_id').distinct().where('updated_at', '>=', since).limit(10_000).execute();
+    return rows.map((r) => String(r.conversation_id));
+  }
+
+  /** Entries every active device of every current member (except the sending device) has acked, in `conversations` when given. */
+  #delivered(conversations?: readonly string[]): Promise<Key[]> {
     const cursor = sql<number>`CASE WHEN cur.acked_seq IS NOT NULL AND cur.acked_seq > mem.visible_from_seq THEN cur.acked_seq ELSE mem.visible_from_seq END`;
     return this.#db
       .selectFrom('chat_message as m')
@@ -106,6 +139,7 @@ export class RetentionSweeper {
           ),
         ),
       )
+      .$if(conversations !== undefined, (q) => q.where('m.conversation_id', 'in', conversations!))
       .orderBy('m.conversation_id')
       .orderBy('m.seq')
       .limit(this.#batch)

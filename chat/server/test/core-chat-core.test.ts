@@ -145,5 +145,11 @@ forEachEngineSet('ChatCore for the real-time side', (engines) => {
     assert.deepEqual(new Set(devices.map((d) => d.deviceId)), new Set([a.device.deviceId, a2.deviceId, b.device.deviceId]));
     assert.equal(await chat.core.shareAConversation(a.account.accountId as never, b.account.accountId as never), true);
     assert.equal(await chat.core.shareAConversation(a.account.accountId as never, stranger.account.accountId as never), false);
+    // Many questions at once (a presence subscription) are answered together, each correctly.
+    const answers = await Promise.all(
+      [b, stranger, a, b, stranger].map((other) => chat.core.shareAConversation(a.account.accountId as never, other.account.accountId as never)),
+    );
+    assert.deepEqual(answers, [true, false, true, true, false]);
+    assert.equal(await chat.core.shareAConversation(b.account.accountId as never, a.account.accountId as never), true);
   });
 });

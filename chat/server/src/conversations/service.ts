@@ -17,6 +17,7 @@ import { chatErrors } from '../errors.ts';
 import { isStorableId } from '../http-schemas.ts';
 import type { ChatTables } from '../migrations.ts';
 import { messagesEvents } from '../messages/events.ts';
+import { GroupCommit } from '../messages/group-commit.ts';
 import type { MessageLog } from '../messages/message-log.ts';
 import type { RosterCache } from './roster-cache.ts';
 import * as store from './store.ts';
@@ -56,6 +57,7 @@ export class ConversationService {
   readonly #deps: ConversationServiceDeps;
   readonly #db: Db;
   readonly #now: () => number;
+  readonly #sharing = new GroupCommit<readonly [string, string], boolean>((pairs) => this.#flushSharing(pairs));
 
   constructor(deps: ConversationServiceDeps) {
     this.#deps = deps;
@@ -228,8 +230,18 @@ export class ConversationService {
     return (await store.membersOf(this.#db, [conversationId])).map((m) => String(m.account_id) as AccountId);
   }
 
+  /** Whether two accounts share a conversation. Calls of one event-loop turn are answered with one query per first account. */
   shareAConversation(a: string, b: string): Promise<boolean> {
-    return store.shareAConversation(this.#db, a, b);
+    if (!isStorableId(a) || !isStorableId(b)) return Promise.resolve(false);
+    return this.#sharing.submit([a, b]);
+  }
+
+  async #flushSharing(pairs: ReadonlyArray<readonly [string, string]>): Promise<PromiseSettledResult<boolean>[]> {
+    const byFirst = new Map<string, Set<string>>();
+    for (const [a, b] of pairs) byFirst.set(a, (byFirst.get(a) ?? new Set()).add(b));
+    const answers = new Map<string, Set<string>>();
+    await Promise.all([...byFirst].map(async ([a, others]) => answers.set(a, await store.sharingWith(this.#db, a, [...others]))));
+    return pairs.map(([a, b]) => ({ status: 'fulfilled', value: answers.get(a)!.has(b) }));
   }
 
   /**

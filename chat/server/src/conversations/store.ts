@@ -81,15 +81,16 @@ export async function existingAccounts(db: Kysely<any>, accountIds: readonly str
   return new Set(rows.map((r: { id: unknown }) => String(r.id)));
 }
 
-/** Whether the two accounts share at least one conversation. */
-export async function shareAConversation(db: Db, a: string, b: string): Promise<boolean> {
-  const row = await db
+/** Which of `others` share at least one conversation with `accountId` — one query for all. */
+export async function sharingWith(db: Db, accountId: string, others: readonly string[]): Promise<Set<string>> {
+  if (others.length === 0) return new Set();
+  const rows = await db
     .selectFrom('chat_member as x')
     .innerJoin('chat_member as y', 'y.conversation_id', 'x.conversation_id')
-    .select('x.conversation_id')
-    .where('x.account_id', '=', a)
-    .where('y.account_id', '=', b)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+    .select('y.account_id')
+    .distinct()
+    .where('x.account_id', '=', accountId)
+    .where('y.account_id', 'in', others)
+    .execute();
+  return new Set(rows.map((r) => String(r.account_id)));
 }

@@ -1,8 +1,9 @@
 /**
  * The conversation log: appends with group commit and reads. Appends arriving within one
- * event-loop turn share one transaction: one lookup for resends, one membership query,
- * one `seq` range per conversation, one multi-row INSERT and one `chat.messages` outbox
- * event for the batch. A resend of (sender device, client message id) resolves to the
+ * event-loop turn share one transaction: the conversations' row locks (so membership
+ * cannot change under the batch), one lookup for resends, one membership query, one `seq`
+ * range per conversation, one multi-row INSERT and one `chat.messages` outbox event for
+ * the batch. A resend of (sender device, client message id) resolves to the
  * original entry — found by the lookup, collapsed inside the batch, or, when another
  * node's batch stored it concurrently, detected by the unique index and resolved by
  * running the batch again. Bodies are stored as the bytes they are, never parsed.
@@ -17,7 +18,7 @@ import { isStorableId } from '../http-schemas.ts';
 import type { ChatTables } from '../migrations.ts';
 import { messagesEvents } from './events.ts';
 import { GroupCommit } from './group-commit.ts';
-import { findByClientIds, insertEntries, reserveSeqs } from './store.ts';
+import { findByClientIds, insertEntries, lockConversations, reserveSeqs } from './store.ts';
 import { toWireMessage, type MessageRow } from './wire.ts';
 
 interface Submission {
@@ -128,6 +129,10 @@ export class MessageLog {
   async #write(trx: Kysely<ChatTables>, batch: readonly Submission[]): Promise<{ results: PromiseSettledResult<AppendResult>[]; wrote: boolean }> {
     const now = this.#now();
     const results: PromiseSettledResult<AppendResult>[] = new Array(batch.length);
+    // Locks first: a member removed by a concurrent change is either still a member when we
+    // look (and its entries come before the removal's) or already gone.
+    const conversationIds = [...new Set(batch.map((s) => s.message.conversationId))];
+    const existing = await lockConversations(trx, conversationIds);
     const stored = await findByClientIds(
       trx,
       batch.map((s) => ({ deviceId: s.sender.deviceId, clientMessageId: s.message.clientMessageId })),
@@ -146,13 +151,13 @@ export class MessageLog {
       ]),
     );
 
-    const conversationIds = [...new Set(batch.map((s) => s.message.conversationId))];
     const accountIds = [...new Set(batch.map((s) => s.sender.accountId))];
-    const [conversations, memberships] = await Promise.all([
-      trx.selectFrom('chat_conversation').select('id').where('id', 'in', conversationIds).execute(),
-      trx.selectFrom('chat_member').select(['conversation_id', 'account_id']).where('conversation_id', 'in', conversationIds).where('account_id', 'in', accountIds).execute(),
-    ]);
-    const existing = new Set(conversations.map((c) => String(c.id)));
+    const memberships = await trx
+      .selectFrom('chat_member')
+      .select(['conversation_id', 'account_id'])
+      .where('conversation_id', 'in', conversationIds)
+      .where('account_id', 'in', accountIds)
+      .execute();
     const isMember = new Set(memberships.map((m) => `${String(m.conversation_id)}|${String(m.account_id)}`));
 
     // Decide each submission; new entries are grouped per conversation in arrival order.
@@ -176,7 +181,6 @@ export class MessageLog {
     });
 
     const rows: MessageRow[] = [];
-    // A fixed lock order keeps two batches that touch the same conversations from deadlocking.
     for (const conversationId of [...fresh.keys()].sort()) {
       const indexes = fresh.get(conversationId)!;
       const last = await reserveSeqs(trx, conversationId, indexes.length, now);

@@ -26,6 +26,25 @@ export async function reserveSeqs(db: Db, conversationId: string, count: number,
   return row === undefined ? undefined : Number(row.last_seq);
 }
 
+/**
+ * Takes the conversations' row locks (a no-op update; SQLite has one writer anyway) in a
+ * fixed order, so that membership read afterwards in the same transaction cannot change
+ * before the entries commit, and two batches cannot deadlock. Resolves the ids that exist.
+ */
+export async function lockConversations(db: Db, conversationIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const id of [...conversationIds].sort()) {
+    const row = await db
+      .updateTable('chat_conversation')
+      .set((eb) => ({ last_seq: eb.ref('last_seq') }))
+      .where('id', '=', id)
+      .returning('id')
+      .executeTakeFirst();
+    if (row) found.add(String(row.id));
+  }
+  return found;
+}
+
 export async function insertEntries(db: Db, rows: readonly MessageRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await db.insertInto('chat_message').values(rows.slice(i, i + INSERT_CHUNK)).execute();

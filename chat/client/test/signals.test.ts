@@ -1,16 +1,17 @@
 /**
  * Receipts, typing and presence through the SDK: an ack after storing turns into a
  * `delivered` receipt for the sender, `markRead` into a `read` one; typing is relayed to
- * the other member; a presence subscription reports the other account online.
+ * the other member; a presence subscription reports the other account online; a device
+ * registers its Web Push subscription.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { forEachEngineSet, waitFor } from '@twin/platform/testing';
 import type { ConversationId } from '@twin/chat-protocol';
-import type { ChatClientEvents } from '../src/index.ts';
+import { ChatApiError, type ChatClientEvents } from '../src/index.ts';
 import { addDevice, createAccount, startChatServer, waitForMessages, type ChatServer, type TestDevice } from './harness.ts';
 
-await forEachEngineSet('chat SDK: receipts, typing, presence', (engines) => {
+await forEachEngineSet('chat SDK: receipts, typing, presence, push', (engines) => {
   let server: ChatServer;
   const devices: TestDevice[] = [];
   const track = (device: TestDevice) => (devices.push(device), device);
@@ -57,5 +58,18 @@ await forEachEngineSet('chat SDK: receipts, typing, presence', (engines) => {
     await waitFor('alice online', () => presence.some((p) => p.accountId === alice.accountId && p.online));
     const [listed] = await watcher.client.api.presence([alice.accountId]);
     assert.equal(listed?.online, true);
+  });
+
+  test('registers and removes a Web Push subscription for the device with the server\'s VAPID key', async () => {
+    const alice = await createAccount(server, 'alice');
+    const device = track(await addDevice(server, alice));
+    const vapid = await device.client.api.vapidPublicKey();
+    assert.equal(Buffer.from(vapid, 'base64url').length, 65, 'an uncompressed P-256 point');
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])) as unknown as { publicKey: CryptoKey };
+    const p256dh = Buffer.from(await crypto.subtle.exportKey('raw', pair.publicKey)).toString('base64url');
+    const auth = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+    await device.client.api.subscribePush({ endpoint: 'https://push.example.invalid/send/abc', keys: { p256dh, auth } });
+    await assert.rejects(device.client.api.subscribePush({ endpoint: 'https://push.example.invalid/x', keys: { p256dh: 'AAAA', auth } }), (e: unknown) => e instanceof ChatApiError && e.status === 400);
+    await device.client.api.unsubscribePush();
   });
 });

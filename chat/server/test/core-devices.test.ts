@@ -137,6 +137,14 @@ forEachEngineSet('chat devices over HTTP', (engines) => {
     await addDevice(t, account);
   });
 
+  test('the chat core routes are in the OpenAPI document', async () => {
+    const doc = json(await t.app.inject({ method: 'GET', url: '/docs/json' }));
+    for (const path of ['/v1/devices', '/v1/devices/{deviceId}/tokens', '/v1/accounts/{accountId}/devices', '/v1/conversations', '/v1/conversations/{id}/messages', '/v1/conversations/{id}/messages/{seq}', '/v1/sync']) {
+      assert.ok(doc.paths[path], `${path} is undocumented`);
+    }
+    assert.ok(doc.paths['/v1/conversations/{id}/messages'].post.summary);
+  });
+
   test('removing a device emits chat.device-removed through the outbox', async () => {
     const account = await signUp(t);
     const device = await addDevice(t, account);

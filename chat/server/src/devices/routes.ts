@@ -71,7 +71,8 @@ export async function deviceRoutes(app: HttpApp, { devices, device }: { devices:
   app.post(
     '/v1/devices/:deviceId/tokens',
     {
-      config: { rateLimit: 'login' },
+      // Only the per-IP limit: a signature over a fresh nonce cannot be guessed, so the tight
+      // password-guessing policy would only throttle many devices behind one address.
       schema: {
         tags: ['chat devices'],
         summary: 'Exchange a signed nonce for a device access token',

@@ -74,12 +74,12 @@ forEachEngineSet('chat message log over HTTP', (engines) => {
     assert.deepEqual(log.messages.map((m: { seq: number }) => m.seq), [4, 3, 2, 1]);
   });
 
-  test('many concurrent sends from several devices get seqs 1..N with no gap and no duplicate', async () => {
+  test('5 devices of 3 accounts sending 200 messages each at once get seqs 1..N with no gap and no duplicate', async () => {
     const accounts = await Promise.all([1, 2, 3].map(() => member(t)));
     const devices = [...accounts.map((m) => m.device)];
     devices.push(await addDevice(t, accounts[0]!.account, accounts[0]!.device), await addDevice(t, accounts[1]!.account, accounts[1]!.device));
     const conversationId = await group(accounts[0]!.device, accounts.slice(1).map((m) => m.account.accountId));
-    const perDevice = 40;
+    const perDevice = 200;
     const responses = await Promise.all(devices.flatMap((device) => Array.from({ length: perDevice }, (_, i) => send(t, device, conversationId, `${device.deviceId}:${i}`))));
     assert.ok(responses.every((r) => r.statusCode === 201), responses.find((r) => r.statusCode !== 201)?.body ?? "");
     // seq 1 is the group's creation entry.
@@ -88,7 +88,7 @@ forEachEngineSet('chat message log over HTTP', (engines) => {
     const all: number[] = [];
     let cursor: string | undefined;
     do {
-      const page = await history(devices[2]!, conversationId, `?limit=70${cursor ? `&before=${cursor}` : ''}`);
+      const page = await history(devices[2]!, conversationId, `?limit=170${cursor ? `&before=${cursor}` : ''}`);
       all.push(...page.messages.map((m: { seq: number }) => m.seq));
       cursor = page.nextCursor;
     } while (cursor);

@@ -1,7 +1,7 @@
 /**
  * Acks, reads and what a device still has to receive. Acks are cumulative and batched
  * with group commit: the acks of one event-loop turn are merged per (device,
- * conversation), checked against membership and clamped to the log's end in two queries,
+ * conversation), checked against membership and clamped to the log's end (three reads),
  * written with one upsert, and announced with one `chat.acked` event (realtime turns it
  * into delivered receipts; `until-delivered` retention follows it).
  */

@@ -54,6 +54,33 @@ forEachEngineSet('chat retention', (engines) => {
     });
   });
 
+  describe('until-delivered with a member who joined later', () => {
+    let t: TestPlatform;
+    before(async () => {
+      t = await startTestPlatform(engines, { ...TEST_ENV, CHAT_RETENTION: 'until-delivered', CHAT_RETENTION_SWEEP_INTERVAL: '50ms' }, { features: [chatFeature] });
+    });
+    after(() => t.close());
+
+    test('a later member does not hold back entries from before it joined', async () => {
+      const admin = await member(t);
+      const bob = await member(t);
+      const carol = await member(t);
+      const c = json(
+        await t.app.inject({ method: 'POST', url: '/v1/conversations', headers: bearer(admin.device.token), payload: { type: 'group', title: 'g', memberAccountIds: [bob.account.accountId] } }),
+      ).id as string;
+      await send(t, admin.device, c, 'one');
+      await send(t, admin.device, c, 'two');
+      const added = await t.app.inject({ method: 'POST', url: `/v1/conversations/${c}/members`, headers: bearer(admin.device.token), payload: { accountId: carol.account.accountId } });
+      assert.equal(added.statusCode, 201);
+      await ack(t, bob.device, c, 3);
+      // 1–3 were delivered to everyone who could see them; 4 (carol's arrival) waits for bob and carol.
+      await waitFor('1–3 to be swept', async () => (await storedSeqs(t, c))[0] === 4);
+      await ack(t, bob.device, c, 4);
+      await ack(t, carol.device, c, 4);
+      await waitFor('4 to be swept', async () => (await storedSeqs(t, c)).length === 0);
+    });
+  });
+
   describe('duration', () => {
     let t: TestPlatform;
     before(async () => {

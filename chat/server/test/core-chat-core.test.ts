@@ -100,6 +100,21 @@ forEachEngineSet('ChatCore for the real-time side', (engines) => {
     assert.equal(stored.length, 6);
   });
 
+  test('two nodes appending to one conversation at once share one gapless seq range', async () => {
+    const a = await member(t);
+    const b = await member(t);
+    const c = await group(a.device, [b.account.accountId]);
+    const [viaHttp, viaCore] = await Promise.all([
+      Promise.all(Array.from({ length: 150 }, (_, i) => send(t, a.device, c, `http ${i}`))),
+      Promise.all(Array.from({ length: 150 }, (_, i) => chat.core.appendMessages(identity(b.device), [message(c, `core-${i}`)]))),
+    ]);
+    const seqs = [
+      ...viaHttp.map((r) => json(r).seq as number),
+      ...viaCore.map(([r]) => (r!.status === 'fulfilled' ? r!.value.seq : Number.NaN)),
+    ].sort((x, y) => x - y);
+    assert.deepEqual(seqs, Array.from({ length: 300 }, (_, i) => i + 2));
+  });
+
   test('readAfter returns what the member may see and refuses a removed member', async () => {
     const admin = await member(t);
     const bob = await member(t);

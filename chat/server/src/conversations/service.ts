@@ -17,20 +17,14 @@ import { chatErrors } from '../errors.ts';
 import { isStorableId } from '../http-schemas.ts';
 import type { ChatTables } from '../migrations.ts';
 import { messagesEvents } from '../messages/events.ts';
-import { GroupCommit } from '../messages/group-commit.ts';
 import type { MessageLog } from '../messages/message-log.ts';
 import type { RosterCache } from './roster-cache.ts';
+import { SharingCheck } from './sharing-check.ts';
 import * as store from './store.ts';
+import { toView, type ConversationView } from './view.ts';
 
-export interface ConversationView {
-  id: ConversationId;
-  type: 'direct' | 'group';
-  title?: string;
-  avatarBlobKey?: string;
-  members: Array<{ accountId: AccountId; role: 'admin' | 'member'; joinedAt: number }>;
-  lastSeq: number;
-  createdAt: number;
-}
+export type { ConversationView } from './view.ts';
+
 
 export interface ConversationServiceDeps {
   db: Kysely<any>;
@@ -57,12 +51,13 @@ export class ConversationService {
   readonly #deps: ConversationServiceDeps;
   readonly #db: Db;
   readonly #now: () => number;
-  readonly #sharing = new GroupCommit<readonly [string, string], boolean>((pairs) => this.#flushSharing(pairs));
+  readonly #sharing: SharingCheck;
 
   constructor(deps: ConversationServiceDeps) {
     this.#deps = deps;
     this.#db = deps.db;
     this.#now = deps.now ?? Date.now;
+    this.#sharing = new SharingCheck(deps.db);
   }
 
   /** The direct conversation of the caller and `otherAccountId`, created when missing; `created` tells which. */
@@ -230,18 +225,9 @@ export class ConversationService {
     return (await store.membersOf(this.#db, [conversationId])).map((m) => String(m.account_id) as AccountId);
   }
 
-  /** Whether two accounts share a conversation. Calls of one event-loop turn are answered with one query per first account. */
+  /** Whether two accounts share a conversation (batched per event-loop turn, see `SharingCheck`). */
   shareAConversation(a: string, b: string): Promise<boolean> {
-    if (!isStorableId(a) || !isStorableId(b)) return Promise.resolve(false);
-    return this.#sharing.submit([a, b]);
-  }
-
-  async #flushSharing(pairs: ReadonlyArray<readonly [string, string]>): Promise<PromiseSettledResult<boolean>[]> {
-    const byFirst = new Map<string, Set<string>>();
-    for (const [a, b] of pairs) byFirst.set(a, (byFirst.get(a) ?? new Set()).add(b));
-    const answers = new Map<string, Set<string>>();
-    await Promise.all([...byFirst].map(async ([a, others]) => answers.set(a, await store.sharingWith(this.#db, a, [...others]))));
-    return pairs.map(([a, b]) => ({ status: 'fulfilled', value: answers.get(a)!.has(b) }));
+    return this.#sharing.ask(a, b);
   }
 
   /**
@@ -290,17 +276,4 @@ export class ConversationService {
   async #view(row: store.ConversationRow): Promise<ConversationView> {
     return toView(row, await store.membersOf(this.#db, [String(row.id)]));
   }
-}
-
-function toView(row: store.ConversationRow, members: readonly store.MemberRow[]): ConversationView {
-  const view: ConversationView = {
-    id: String(row.id) as ConversationId,
-    type: row.type,
-    members: members.map((m) => ({ accountId: String(m.account_id) as AccountId, role: m.role, joinedAt: Number(m.joined_at) })),
-    lastSeq: Number(row.last_seq),
-    createdAt: Number(row.created_at),
-  };
-  if (row.title !== null) view.title = row.title;
-  if (row.avatar_blob_key !== null) view.avatarBlobKey = row.avatar_blob_key;
-  return view;
 }

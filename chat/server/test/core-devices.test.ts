@@ -34,6 +34,17 @@ forEachEngineSet('chat devices over HTTP', (engines) => {
     assert.equal(json(reused).error.code, 'invalid_link_code');
   });
 
+  test('a link code minted by a device that was removed since approves nothing', async () => {
+    const account = await signUp(t);
+    const first = await addDevice(t, account);
+    const second = await addDevice(t, account, first);
+    const code = json(await t.app.inject({ method: 'POST', url: '/v1/devices/link-codes', headers: bearer(second.token) })).code;
+    await t.app.inject({ method: 'DELETE', url: `/v1/devices/${second.deviceId}`, headers: bearer(first.token) });
+    const res = await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(account.token), payload: { publicKey: newKeys().publicKey, name: 'x', linkCode: code } });
+    assert.equal(res.statusCode, 403);
+    assert.equal(json(res).error.code, 'invalid_link_code');
+  });
+
   test("a link code of another account does not approve a device", async () => {
     const a = await signUp(t);
     const b = await signUp(t);

@@ -84,7 +84,8 @@ export class DeviceService {
   async mintLinkCode(device: DeviceIdentity): Promise<{ code: string; expiresAt: number }> {
     let code = '';
     for (let i = 0; i < LINK_CODE_LENGTH; i++) code += LINK_CODE_ALPHABET[randomInt(LINK_CODE_ALPHABET.length)];
-    await this.#deps.cache.set(`chat:link-code:${code}`, device.accountId, { ttlMs: this.#deps.linkCodeTtlMs });
+    // The minting device is remembered: removing it (say, it was stolen) voids its codes.
+    await this.#deps.cache.set(`chat:link-code:${code}`, `${device.accountId}:${device.deviceId}`, { ttlMs: this.#deps.linkCodeTtlMs });
     return { code, expiresAt: this.#now() + this.#deps.linkCodeTtlMs };
   }
 
@@ -162,8 +163,10 @@ export class DeviceService {
 
   async #consumeLinkCode(accountId: string, code: string): Promise<boolean> {
     const key = `chat:link-code:${code.toUpperCase()}`;
-    const owner = await this.#deps.cache.get(key);
-    if (owner !== accountId) return false;
+    const [owner, mintedBy] = (await this.#deps.cache.get(key))?.split(':') ?? [];
+    if (owner !== accountId || !mintedBy) return false;
+    const minter = await this.#deps.store.findDevice(mintedBy);
+    if (!minter || minter.removed_at !== null) return false;
     return (await this.#deps.cache.delete(key)) === 1;
   }
 }

@@ -27,6 +27,7 @@ export const chatErrors = defineErrors({
   group_full: { status: 409, retryable: false, description: 'The group would exceed CHAT_GROUP_MAX_MEMBERS members.' },
   not_a_group: { status: 409, retryable: false, description: 'Direct conversations have fixed members, no title and no admins.' },
   already_a_member: { status: 409, retryable: false, description: 'The account is already a member of this group.' },
+  client_message_id_reused: { status: 409, retryable: false, description: 'This device already used the clientMessageId for a message in another conversation; pick a fresh one.' },
   message_not_deletable: { status: 409, retryable: false, description: 'System entries and tombstones cannot be deleted, and a message is deleted only once.' },
 });
 

@@ -67,6 +67,11 @@ forEachEngineSet('chat message log over HTTP', (engines) => {
     const seqs = new Set(burst.map((r) => json(r).seq));
     assert.equal(seqs.size, 1);
     assert.equal(burst.filter((r) => r.statusCode === 201).length, 1);
+    // Reused for another conversation, it is a client bug, not a resend.
+    const elsewhere = await group(a.device, []);
+    const reused = await send(t, a.device, elsewhere, 'other', 'dup-1');
+    assert.equal(reused.statusCode, 409);
+    assert.equal(json(reused).error.code, 'client_message_id_reused');
     // The same client id from another device is another message.
     const other = await addDevice(t, a.account, a.device);
     assert.equal((await send(t, other, conversationId, 'other device', 'dup-2')).statusCode, 201);

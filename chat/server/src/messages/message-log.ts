@@ -168,8 +168,13 @@ export class MessageLog {
       const { sender, message } = submission;
       const key = clientKey(sender.deviceId, message.clientMessageId);
       const before = original.get(key);
-      if (before) results[index] = { status: 'fulfilled', value: before };
-      else if (firstOfKey.has(key)) followers.push([index, firstOfKey.get(key)!]);
+      if (before && before.conversationId !== message.conversationId) results[index] = { status: 'rejected', reason: new AppError(chatErrors.client_message_id_reused) };
+      else if (before) results[index] = { status: 'fulfilled', value: before };
+      else if (firstOfKey.has(key)) {
+        const leader = firstOfKey.get(key)!;
+        if (batch[leader]!.message.conversationId === message.conversationId) followers.push([index, leader]);
+        else results[index] = { status: 'rejected', reason: new AppError(chatErrors.client_message_id_reused) };
+      }
       else if (!existing.has(message.conversationId)) results[index] = { status: 'rejected', reason: new AppError(chatErrors.conversation_not_found) };
       else if (!isMember.has(`${message.conversationId}|${sender.accountId}`)) results[index] = { status: 'rejected', reason: new AppError(chatErrors.not_a_member) };
       else {

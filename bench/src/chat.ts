@@ -44,6 +44,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   const chatThroughput: ThroughputResult[] = [];
   const relayThroughput: ThroughputResult[] = [];
   const chatLatency: LatencyResult[] = [];
+  const chatLightLatency: LatencyResult[] = [];
   const relayLatency: LatencyResult[] = [];
   console.log(`Throughput: ${pairCount} sender/receiver pairs, window 32 unconfirmed sends each, ${seconds} s × ${runs} runs; latency at half the max rate`);
   for (let r = 0; r < runs; r++) {
@@ -63,8 +64,11 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
       chatThroughput.push(max);
       const half = await paced(wsUrl(baseUrl), pairs, seconds, max.deliveredPerSecond / 2);
       chatLatency.push(half);
+      // The same at a tenth of the max: how much of the half-load latency is queueing.
+      const light = await paced(wsUrl(baseUrl), pairs, seconds, max.deliveredPerSecond / 10);
+      chatLightLatency.push(light);
       console.log(
-        `  run ${r + 1}/${runs} chat   ${Math.round(max.persistedPerSecond).toLocaleString('en-US')} persisted, ${Math.round(max.deliveredPerSecond).toLocaleString('en-US')} delivered, ${Math.round(max.ackedPerSecond).toLocaleString('en-US')} acked msgs/s; at half (${Math.round(half.deliveredPerSecond).toLocaleString('en-US')} msgs/s): p50 ${half.p50Ms.toFixed(2)} ms, p99 ${half.p99Ms.toFixed(2)} ms (send-result p50 ${half.persistP50Ms.toFixed(2)} ms)`,
+        `  run ${r + 1}/${runs} chat   ${Math.round(max.persistedPerSecond).toLocaleString('en-US')} persisted, ${Math.round(max.deliveredPerSecond).toLocaleString('en-US')} delivered, ${Math.round(max.ackedPerSecond).toLocaleString('en-US')} acked msgs/s; at half (${Math.round(half.deliveredPerSecond).toLocaleString('en-US')} msgs/s): p50 ${half.p50Ms.toFixed(2)} ms, p99 ${half.p99Ms.toFixed(2)} ms (send-result p50 ${half.persistP50Ms.toFixed(2)} ms); at a tenth: p50 ${light.p50Ms.toFixed(2)} ms, p99 ${light.p99Ms.toFixed(2)} ms`,
       );
     });
   }
@@ -93,6 +97,8 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     chat_half_load_msgs_per_s: med(chatLatency.map((l) => l.deliveredPerSecond)),
     chat_half_load_p50_ms: med(chatLatency.map((l) => l.p50Ms)),
     chat_half_load_p99_ms: med(chatLatency.map((l) => l.p99Ms)),
+    chat_tenth_load_p50_ms: med(chatLightLatency.map((l) => l.p50Ms)),
+    chat_tenth_load_p99_ms: med(chatLightLatency.map((l) => l.p99Ms)),
     chat_half_load_persist_p50_ms: med(chatLatency.map((l) => l.persistP50Ms)),
     chat_half_load_persist_p99_ms: med(chatLatency.map((l) => l.persistP99Ms)),
     catch_up_msgs_per_s: catchUp.messagesPerSecond,
@@ -123,6 +129,8 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     { metric: 'p99 send→deliver at half load (target ≤ 20)', ours: metrics.chat_half_load_p99_ms!, baseline: baseline.relay_half_load_p99_ms, unit: 'ms' },
     { metric: '  of which send→send-result (write path) p50', ours: metrics.chat_half_load_persist_p50_ms!, unit: 'ms' },
     { metric: '  of which send→send-result (write path) p99', ours: metrics.chat_half_load_persist_p99_ms!, unit: 'ms' },
+    { metric: 'p50 send→deliver at a tenth of the max', ours: metrics.chat_tenth_load_p50_ms!, unit: 'ms' },
+    { metric: 'p99 send→deliver at a tenth of the max', ours: metrics.chat_tenth_load_p99_ms!, unit: 'ms' },
     { metric: `catch-up of ${catchUp.messages.toLocaleString('en-US')} missed (target ≥ 200k)`, ours: catchUp.messagesPerSecond, unit: 'msgs/s' },
     { metric: `idle sockets measured`, ours: top.sockets, unit: 'sockets' },
     { metric: 'server RSS per idle socket', ours: slope / 1024, unit: 'KiB' },
@@ -139,7 +147,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     notes: [
       `Server (chat: platform + chat feature on SQLite, in-process bus and cache; or the relay) in its own process${pinned ? ' pinned to core 1' : ''}, load generator${pinned ? ' pinned to core 0' : ''} speaking protocol v1 with the ws package; ${pairCount} pairs, each its own direct conversation, 24-byte bodies.`,
       'Throughput: each sender keeps 32 sends unconfirmed; persisted = send-results, delivered = messages arriving at receivers, acked = messages covered by the receivers\' cumulative acks (one per deliver frame); 1 s warm-up excluded. The relay does no auth, storage or acks and does not echo to the sender; the chat server also delivers each message to the sender\'s own device (for its other devices), which the load generator acks.',
-      'Latency: paced sends at half the run\'s own measured max delivered rate; send → deliver measured in the load generator with one clock.',
+      'Latency: paced sends at half (and, for the chat server, a tenth) of the run\'s own measured max delivered rate; send → deliver measured in the load generator with one clock.',
       `Idle sockets: the open-file limit here is ${openFileLimit()} per process (not raisable in this container), so one server process holds at most ~${perProcess.toLocaleString('en-US')} sockets; ${top.sockets >= idleTarget ? 'measured directly' : `the ${idleTarget.toLocaleString('en-US')}-socket figure is projected linearly from the marginal RSS per socket${idle.length > 1 ? ' between the two measured points' : ''}`}. Clients use ${5} source addresses 127.0.0.1–5 and 20 device tokens.`,
       `Catch-up: backlog written by one sender (window 256), then the offline device connects; clock from auth to caught-up, acking each deliver frame.`,
     ],

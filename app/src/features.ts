@@ -4,5 +4,6 @@
  */
 import { chatFeature } from '@twin/chat-server';
 import type { Feature } from '@twin/platform';
+import { videoFeature } from '@twin/video-server';
 
-export const features: readonly Feature[] = [chatFeature];
+export const features: readonly Feature[] = [chatFeature, videoFeature];

@@ -1,0 +1,8 @@
+/** The handler of every transcoder job type: a job type without one does not compile. */
+import type { JobHandler } from './job-context.ts';
+import type { JobType } from './jobs.ts';
+import { transcodeVideo } from './handlers/transcode-video.ts';
+
+export const jobHandlers: { [T in JobType]: JobHandler<T> } = {
+  'video.uploaded': transcodeVideo,
+};

@@ -1,0 +1,50 @@
+/**
+ * Abandoned uploads: tus expiration (the file store drops staged bytes older than the
+ * expiry) and the matching videos still `uploading` end `failed` with `upload_expired`,
+ * which frees their share of the account's quota. Runs periodically on API nodes.
+ */
+import type { FileStore } from '@tus/file-store';
+import type { Server } from '@tus/server';
+import type { Platform } from '@twin/platform';
+import { videoDb } from '../db.ts';
+import type { VideoLive } from '../videos/live.ts';
+import { staleUploadingVideos, transition } from '../videos/store.ts';
+
+export interface UploadCleanup {
+  /** One pass; resolves to how many uploads were expired. */
+  run(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startUploadCleanup(deps: { platform: Platform; tus: Server; store: FileStore; live: VideoLive; expiryMs: number; intervalMs: number }): UploadCleanup {
+  const { platform } = deps;
+  const db = videoDb(platform);
+  let running: Promise<number> | undefined;
+  const run = async () => {
+    let expired = await deps.tus.cleanUpExpiredUploads().catch(() => 0);
+    for (const id of await staleUploadingVideos(db, Date.now() - deps.expiryMs)) {
+      if (await transition(db, id, ['uploading'], 'failed', { failure_reason: 'upload_expired', failure_message: 'the upload was not finished in time' })) {
+        await deps.store.remove(id).catch(() => undefined);
+        await deps.live.status(id, 'failed', 'upload_expired');
+        expired++;
+      }
+    }
+    return expired;
+  };
+  const timer = setInterval(() => {
+    running ??= run()
+      .catch((error: unknown) => {
+        platform.logger.error({ err: error }, 'upload cleanup failed');
+        return 0;
+      })
+      .finally(() => (running = undefined));
+  }, deps.intervalMs);
+  timer.unref();
+  return {
+    run,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -82,7 +82,6 @@ export function createTusServer(deps: TusDeps): { server: Server; store: FileSto
     async onUploadFinish(_req, upload) {
       try {
         await completeUpload(deps, upload.id as VideoId, join(uploadsDir(platform), upload.id));
-        await store.remove(upload.id).catch(() => undefined);
       } catch (error) {
         // The bytes stay staged; the upload can be completed again by the sweeper or support. The client got them all.
         platform.logger.error({ err: error, videoId: upload.id }, 'upload completion failed');
@@ -99,5 +98,7 @@ export function createTusServer(deps: TusDeps): { server: Server; store: FileSto
       return { status_code: status, body: JSON.stringify({ error: { code: spec.code, message, retryable: spec.retryable } }) };
     },
   });
+  // The staged bytes are in the blob seam (or refused) by now; drop them once the response is out (tus reads the upload while answering).
+  server.on('POST_FINISH', (_req: unknown, _res: unknown, upload: { id: string }) => void store.remove(upload.id).catch(() => undefined));
   return { server, store };
 }

@@ -1,0 +1,64 @@
+/**
+ * Validation when an upload completes, through the public API on both engine sets: each
+ * kind of bad file ends `failed` with its precise reason, and no transcode job is queued.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import { forEachEngineSet, startTestPlatform, type TestPlatform } from '@twin/platform/testing';
+import { generateAudioOnly, generateSource, makeTempDir } from '../src/media/test-sources.ts';
+import { videoFeature } from '../src/index.ts';
+import { createChannel, getVideo, listen, signUp, uploadVideo } from './helpers.ts';
+
+forEachEngineSet('video validation on upload completion', (engines) => {
+  let t: TestPlatform;
+  let base: string;
+  let token: string;
+  let channelId: string;
+  let tmp: { dir: string; remove(): Promise<void> };
+  let mp4: Buffer;
+  before(async () => {
+    tmp = await makeTempDir('validation');
+    mp4 = await readFile(await generateSource(tmp.dir, { width: 320, height: 180, durationSec: 2 }));
+    t = await startTestPlatform(engines, { VIDEO_X264_PRESET: 'ultrafast' }, { features: [videoFeature] });
+    base = await listen(t);
+    token = (await signUp(t)).token;
+    channelId = await createChannel(t, token);
+  });
+  after(async () => {
+    await t.close();
+    await tmp.remove();
+  });
+
+  const expectFailed = async (bytes: Uint8Array, reason: string) => {
+    const id = await uploadVideo(base, token, channelId, bytes);
+    const video = await getVideo(t, token, id);
+    assert.equal(video.status, 'failed');
+    assert.equal(video.failureReason, reason);
+    assert.ok(video.failureMessage);
+    assert.equal(await t.platform.blob.head(`videos/${id}/source`), null);
+  };
+
+  test('random bytes end failed with not_a_video', () => expectFailed(randomBytes(5000), 'not_a_video'));
+  test('a zero-length upload ends failed with empty_file', () => expectFailed(new Uint8Array(0), 'empty_file'));
+  test('an MP4 cut in the middle ends failed with truncated', () => expectFailed(mp4.subarray(0, Math.floor(mp4.length / 2)), 'truncated'));
+  test('an audio-only file ends failed with no_video_stream', async () => {
+    const audio = await readFile(await generateAudioOnly(tmp.dir, 1));
+    await expectFailed(audio, 'no_video_stream');
+  });
+  test('a refused upload queues no transcode job', async () => {
+    const stats = await t.platform.bus.stats();
+    assert.equal(stats.outboxPending, 0);
+    assert.equal(stats.backlog, 0);
+  });
+  test('a valid MP4 ends uploaded (or later) with its probe metadata', async () => {
+    const id = await uploadVideo(base, token, channelId, mp4);
+    const video = await getVideo(t, token, id);
+    assert.notEqual(video.status, 'failed');
+    assert.notEqual(video.status, 'uploading');
+    assert.equal(video.width, 320);
+    assert.equal(video.height, 180);
+    assert.ok(Math.abs(video.durationSec - 2) < 0.2);
+  });
+});

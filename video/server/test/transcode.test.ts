@@ -1,0 +1,76 @@
+/**
+ * Upload → ready through the public API on both engine sets: the ladder's rungs (never
+ * above the source), every output in the blob store, the master playlist, metadata in
+ * SQL, and live status and progress over Server-Sent Events.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
+import { after, before, test } from 'node:test';
+import { forEachEngineSet, startTestPlatform, type TestPlatform } from '@twin/platform/testing';
+import { generateSource, makeTempDir } from '../src/media/test-sources.ts';
+import { videoFeature } from '../src/index.ts';
+import { createChannel, listen, signUp, tusCreate, tusPatch, uploadId, waitForStatus } from './helpers.ts';
+import { watch } from './sse.ts';
+
+forEachEngineSet('video transcode to an HLS ladder', (engines) => {
+  let t: TestPlatform;
+  let base: string;
+  let token: string;
+  let channelId: string;
+  let tmp: { dir: string; remove(): Promise<void> };
+  let source: Buffer;
+  before(async () => {
+    tmp = await makeTempDir('transcode');
+    source = await readFile(await generateSource(tmp.dir, { width: 640, height: 360, durationSec: 2 }));
+    t = await startTestPlatform(engines, { VIDEO_X264_PRESET: 'ultrafast', VIDEO_SEGMENT_SECONDS: '1' }, { features: [videoFeature] });
+    base = await listen(t);
+    token = (await signUp(t)).token;
+    channelId = await createChannel(t, token);
+  });
+  after(async () => {
+    await t.close();
+    await tmp.remove();
+  });
+
+  test('a 360p upload ends ready with a 360p and a 240p rung in the blob store, watched live over SSE', async () => {
+    const { url } = await tusCreate(base, { length: source.length, token, metadata: { channelId, title: 'Ladder', filename: 'ladder.mp4' } });
+    const id = uploadId(url!);
+    const live = watch(`${base}/v1/videos/${id}/events`, token, (e) => e.event === 'status' && (e.data.status === 'ready' || e.data.status === 'failed'));
+    await live.opened;
+    assert.equal((await tusPatch(url!, token, 0, source)).status, 204);
+    const events = await live.done;
+    const statuses = events.filter((e) => e.event === 'status').map((e) => e.data.status);
+    assert.deepEqual(statuses.slice(0, 1), ['uploading']);
+    assert.equal(statuses.at(-1), 'ready');
+    assert.ok(statuses.includes('processing'), statuses.join());
+    assert.ok(events.some((e) => e.event === 'progress' && e.data.fraction > 0), 'a progress event');
+
+    const video = await waitForStatus(t, token, id, ['ready']);
+    assert.equal(video.progress, 1);
+    assert.deepEqual(video.outputs.rungs.map((r: any) => r.name), ['360p', '240p']);
+    for (const rung of video.outputs.rungs) {
+      assert.match(rung.codecs, /^avc1\.[0-9a-f]{6},mp4a\.40\.2$/);
+      assert.ok(rung.bytes > 0 && rung.segments >= 2);
+      assert.ok(await t.platform.blob.head(rung.playlist), rung.playlist);
+    }
+    const master = await text((await t.platform.blob.get(video.outputs.master)).body);
+    assert.match(master, /RESOLUTION=640x360/);
+    assert.match(master, /RESOLUTION=426x240|RESOLUTION=428x240|x240/);
+    assert.equal((master.match(/#EXT-X-STREAM-INF/g) ?? []).length, 2);
+    const keys = (await t.platform.blob.list(`videos/${id}/`)).keys.map((k) => k.key);
+    assert.ok(keys.includes(`videos/${id}/hls/360p/init.mp4`));
+    assert.ok(keys.some((k) => k.endsWith('.m4s')));
+    assert.ok(keys.includes(video.outputs.poster));
+    assert.ok(keys.includes(video.outputs.storyboard.sprite));
+    assert.ok(keys.includes(video.outputs.storyboard.vtt));
+  });
+
+  test('another account cannot watch a video’s events (404)', async () => {
+    const other = await signUp(t);
+    const id = (await tusCreate(base, { length: 10, token, metadata: { channelId, title: 'x', filename: 'x' } })).url!.split('/').pop();
+    const res = await fetch(`${base}/v1/videos/${id}/events`, { headers: { authorization: `Bearer ${other.token}` } });
+    assert.equal(res.status, 404);
+    assert.equal(((await res.json()) as any).error.code, 'video_not_found');
+  });
+});

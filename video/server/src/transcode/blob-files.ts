@@ -5,8 +5,8 @@
  * rewrites the same keys (idempotent outputs).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '@twin/platform/blob';
 
@@ -51,4 +51,22 @@ export async function uploadDirectory(blob: BlobStore, dir: string, prefix: stri
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   return out.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** Downloads every object under `prefix` into `dir`, keeping the relative paths. */
+export async function downloadPrefix(blob: BlobStore, prefix: string, dir: string): Promise<number> {
+  let cursor: string | undefined;
+  let count = 0;
+  do {
+    const page = await blob.list(prefix, cursor ? { cursor } : {});
+    for (const info of page.keys) {
+      const file = join(dir, ...info.key.slice(prefix.length).split('/'));
+      await mkdir(dirname(file), { recursive: true });
+      const { body } = await blob.get(info.key);
+      await pipeline(body, createWriteStream(file));
+      count++;
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return count;
 }

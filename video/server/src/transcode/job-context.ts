@@ -14,6 +14,8 @@ export interface JobContext {
   readonly settings: Settings<typeof videoSettings>;
   /** 1 on the first delivery. */
   readonly attempt: number;
+  /** The bus event id of the job, for exactly-once effects (`bus.markProcessed`). */
+  readonly eventId: string;
 }
 
 export type JobHandler<T extends JobType> = (payload: JobOf<T>['payload'], context: JobContext) => Promise<void>;

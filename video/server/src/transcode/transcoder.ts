@@ -16,8 +16,10 @@ import { jobHandlers } from './handlers.ts';
 import type { JobHandler } from './job-context.ts';
 import { JOB_TYPES, type JobType, type TranscodeJob } from './jobs.ts';
 import type { VideoId } from '../ids.ts';
+import { TRANSCODERS_GROUP } from './group.ts';
 
-export const TRANSCODERS_GROUP = 'transcoders';
+export { TRANSCODERS_GROUP };
+
 
 export interface Transcoder {
   stop(): Promise<void>;
@@ -40,7 +42,7 @@ export async function startTranscoder(deps: { platform: Platform; live: VideoLiv
     const started = performance.now();
     inProgress++;
     try {
-      await handler(job.payload, { platform, live, settings, attempt: delivery.attempt });
+      await handler(job.payload, { platform, live, settings, attempt: delivery.attempt, eventId: delivery.event.id });
       duration.observe({ type: job.type, outcome: 'ok' }, (performance.now() - started) / 1000);
       delivery.ack();
     } catch (error) {

@@ -27,6 +27,8 @@ export interface VideoRow {
   height: number | null;
   sourceInfo: unknown;
   outputs: unknown;
+  /** Parallel mode: parts (chunks + audio) planned, or null in single mode. */
+  chunksTotal: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -52,6 +54,7 @@ function toVideo(row: Row): VideoRow {
     height: row.height === null ? null : Number(row.height),
     sourceInfo: row.source_info ? JSON.parse(row.source_info) : null,
     outputs: row.outputs ? JSON.parse(row.outputs) : null,
+    chunksTotal: row.chunks_total === null ? null : Number(row.chunks_total),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -118,15 +121,6 @@ export async function transition(
     .where('status', 'in', [...from])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
-}
-
-/** Counts one more finished chunk atomically and returns the new count with the total. */
-export async function countChunkDone(db: VideoDb, id: VideoId): Promise<{ done: number; total: number }> {
-  return db.transaction().execute(async (trx) => {
-    await trx.updateTable('video').set((eb) => ({ chunks_done: eb('chunks_done', '+', 1) })).where('id', '=', id).execute();
-    const row = await trx.selectFrom('video').select(['chunks_done', 'chunks_total']).where('id', '=', id).executeTakeFirstOrThrow();
-    return { done: Number(row.chunks_done), total: Number(row.chunks_total ?? 0) };
-  });
 }
 
 /** Ids of videos still `uploading` whose row was last touched before `before` (abandoned uploads). */

@@ -142,3 +142,25 @@ forEachEngineSet('video tus uploads', (engines) => {
     assert.ok(head.status === 404 || head.status === 410, String(head.status));
   });
 });
+
+forEachEngineSet('video upload expiry', (engines) => {
+  let t: TestPlatform;
+  let base: string;
+  before(async () => {
+    t = await startTestPlatform(engines, { VIDEO_UPLOAD_EXPIRY: '1s', VIDEO_UPLOAD_CLEANUP_INTERVAL: '200ms' }, { features: [videoFeature] });
+    base = await listen(t);
+  });
+  after(() => t.close());
+
+  test('an upload left unfinished past VIDEO_UPLOAD_EXPIRY is cleaned: its bytes go and its video ends failed with upload_expired', async () => {
+    const { token } = await signUp(t);
+    const channelId = await createChannel(t, token);
+    const { url } = await tusCreate(base, { length: 1000, token, metadata: { channelId, title: 'Abandoned', filename: 'a.bin' } });
+    assert.equal((await tusPatch(url!, token, 0, randomBytes(100))).status, 204);
+    let video: any;
+    await waitFor('the upload to expire', async () => (video = await getVideo(t, token, uploadId(url!))).status === 'failed', 10_000);
+    assert.equal(video.failureReason, 'upload_expired');
+    const head = await fetch(url!, { method: 'HEAD', headers: { authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0' } });
+    assert.ok(head.status === 404 || head.status === 410, String(head.status));
+  });
+});

@@ -4,6 +4,7 @@
 const benchmarks: Record<string, () => Promise<{ run: (options: { quick: boolean }) => Promise<void> }>> = {
   platform: () => import('./platform.ts'),
   chat: () => import('./chat.ts'),
+  transcode: () => import('./transcode.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

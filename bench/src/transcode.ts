@@ -1,0 +1,190 @@
+/**
+ * `npm run bench -- transcode [--quick]`: video ingest against its bare tools, in one run.
+ * 1. Upload-complete → `ready` through our pipeline (tus upload, validation, blob seam,
+ *    bus job, ladder, poster, storyboard, outputs into the blob seam, SQL) vs the bare
+ *    ffmpeg with the identical ladder arguments (`hlsLadderArgs`). Target ≤ 1.05×.
+ * 2. Real-time factor of each rung encoded alone (transcode-media.ts).
+ * 3. A tus upload of 1 GiB over loopback vs a raw write of the same bytes to the same
+ *    disk. Target ≥ 0.8×.
+ * Source: 60 s 1080p30 testsrc2 + sine (`--quick`: 10 s 720p30, 128 MiB upload).
+ * Embedded engines (SQLite, local blobs), one process, as `npm start` runs.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { startTestPlatform } from '@twin/platform/testing';
+import { videoFeature } from '../../video/server/src/index.ts';
+import { hlsLadderArgs, planLadder } from '../../video/server/src/media/index.ts';
+import { machineDescription, median, printTable, writeReport } from './report.ts';
+import { makeBenchSource, measureRungSpeeds, type BenchSource } from './transcode-media.ts';
+
+const PASSWORD = 'correct horse battery';
+
+function ffmpeg(args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}: ${stderr}`))));
+  });
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+}
+
+/** The same bytes, `total` long, as a stream of one repeated random block (no 1 GiB buffer). */
+function repeatedBytes(block: Buffer, total: number): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= total) return void this.push(null);
+      const n = Math.min(block.length, total - sent);
+      sent += n;
+      this.push(n === block.length ? block : block.subarray(0, n));
+    },
+  });
+}
+
+interface Client {
+  base: string;
+  token: string;
+  channelId: string;
+}
+
+async function client(base: string): Promise<Client> {
+  const handle = `bench${randomBytes(4).toString('hex')}`;
+  const post = (path: string, body: unknown, token?: string) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+  await post('/v1/accounts', { handle, password: PASSWORD });
+  const token = (await post('/v1/sessions', { handle, password: PASSWORD })).accessToken as string;
+  const channelId = (await post('/v1/channels', { name: 'bench' }, token)).id as string;
+  return { base, token, channelId };
+}
+
+async function createUpload(c: Client, length: number): Promise<string> {
+  const meta = `channelId ${Buffer.from(c.channelId).toString('base64')},title ${Buffer.from('bench').toString('base64')},filename ${Buffer.from('bench.mp4').toString('base64')}`;
+  const res = await fetch(`${c.base}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'tus-resumable': '1.0.0', 'upload-length': String(length), 'upload-metadata': meta } });
+  if (res.status !== 201) throw new Error(`create ${res.status}: ${await res.text()}`);
+  return new URL(res.headers.get('location')!, c.base).toString();
+}
+
+async function patch(c: Client, url: string, offset: number, body: Buffer | Readable, length: number): Promise<void> {
+  const res = await fetch(url, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${c.token}`, 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream', 'content-length': String(length) },
+    body: body instanceof Readable ? (Readable.toWeb(body) as ReadableStream) : body,
+    duplex: 'half',
+  } as RequestInit);
+  if (res.status !== 204) throw new Error(`patch ${res.status}: ${await res.text()}`);
+}
+
+/** Seconds from sending the last byte of the upload until the video is `ready`, and until that PATCH was answered (validation + source into the blob seam). */
+async function pipelineRun(c: Client, source: Buffer): Promise<{ readySec: number; acceptedSec: number }> {
+  const url = await createUpload(c, source.length);
+  await patch(c, url, 0, source.subarray(0, source.length - 1), source.length - 1);
+  const id = url.slice(url.lastIndexOf('/') + 1);
+  const started = performance.now();
+  await patch(c, url, source.length - 1, source.subarray(source.length - 1), 1);
+  const acceptedSec = (performance.now() - started) / 1000;
+  for (;;) {
+    const video = (await (await fetch(`${c.base}/v1/videos/${id}`, { headers: { authorization: `Bearer ${c.token}` } })).json()) as any;
+    if (video.status === 'ready') return { readySec: (performance.now() - started) / 1000, acceptedSec };
+    if (video.status === 'failed') throw new Error(`transcode failed: ${video.failureReason} ${video.failureMessage}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function bareRun(source: BenchSource, workDir: string): Promise<number> {
+  const outDir = await mkdtemp(join(workDir, 'bare-'));
+  try {
+    const rungs = planLadder(source);
+    for (const rung of rungs) await mkdir(join(outDir, rung.name), { recursive: true });
+    const args = hlsLadderArgs({ input: source.file, outDir, rungs, segmentSeconds: 4, durationSec: source.durationSec, hasAudio: true, preset: 'veryfast', fps: source.fps });
+    return await timed(() => ffmpeg(args));
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+export async function run({ quick }: { quick: boolean }): Promise<void> {
+  const runs = quick ? 1 : 2;
+  const uploadBytes = quick ? 128 * 2 ** 20 : 2 ** 30;
+  const workDir = await mkdtemp(join(tmpdir(), 'bench-transcode-'));
+  const t = await startTestPlatform('embedded', { VIDEO_X264_PRESET: 'veryfast', VIDEO_SEGMENT_SECONDS: '4', VIDEO_PARALLEL_THRESHOLD: '48h' }, { features: [videoFeature] });
+  try {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const c = await client(`http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`);
+    const source = await makeBenchSource(workDir, quick ? { durationSec: 10, width: 1280, height: 720 } : {});
+    const sourceBytes = await readFile(source.file);
+
+    // Alternate pipeline and bare runs so drift on a shared machine hits both alike.
+    const ours: number[] = [];
+    const accepted: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      bare.push(await bareRun(source, workDir));
+      const timing = await pipelineRun(c, sourceBytes);
+      ours.push(timing.readySec);
+      accepted.push(timing.acceptedSec);
+    }
+    const speeds = await measureRungSpeeds(source, { preset: 'veryfast', threads: 1 });
+
+    const block = randomBytes(8 * 2 ** 20);
+    // The same disk as the tus file store (DATA_DIR/uploads).
+    const rawFile = join(t.platform.config.dataDir, 'raw.bin');
+    const rawSec = await timed(() => pipeline(repeatedBytes(block, uploadBytes), createWriteStream(rawFile)));
+    await rm(rawFile);
+    const url = await createUpload(c, uploadBytes);
+    const tusSec = await timed(() => patch(c, url, 0, repeatedBytes(block, uploadBytes), uploadBytes));
+
+    const oursSec = median(ours);
+    const bareSec = median(bare);
+    const mib = uploadBytes / 2 ** 20;
+    const metrics: Record<string, number> = {
+      ready_after_upload_s: oursSec,
+      validation_and_source_copy_s: median(accepted),
+      pipeline_realtime_factor: source.durationSec / oursSec,
+      tus_upload_mib_per_s: mib / tusSec,
+    };
+    for (const s of speeds) {
+      metrics[`rung_${s.rung}_realtime_factor_1thread`] = s.realtimeFactor;
+      metrics[`rung_${s.rung}_fps_1thread`] = s.fps;
+    }
+    const baseline = { ready_after_upload_s: bareSec, tus_upload_mib_per_s: mib / rawSec };
+    const ratio = { ready_after_upload_s: oursSec / bareSec, tus_upload_mib_per_s: rawSec / tusSec };
+    printTable([
+      { metric: 'upload complete → ready vs bare ffmpeg', ours: oursSec, baseline: bareSec, ratio: ratio.ready_after_upload_s, unit: 's (target ≤ 1.05×)' },
+      { metric: '  of which validation + source copy', ours: median(accepted), unit: 's' },
+      ...speeds.map((s) => ({ metric: `${s.rung} alone, x264 veryfast 1 thread`, ours: s.realtimeFactor, unit: `× real time (${s.fps.toFixed(0)} fps)` })),
+      { metric: `tus upload ${mib} MiB vs raw write`, ours: mib / tusSec, baseline: mib / rawSec, ratio: ratio.tus_upload_mib_per_s, unit: 'MiB/s (target ≥ 0.8×)' },
+    ]);
+    const path = writeReport({
+      name: 'transcode',
+      machine: machineDescription(),
+      date: new Date().toISOString(),
+      runs,
+      metrics,
+      baseline,
+      ratio,
+      notes: [
+        `source: ${source.durationSec} s ${source.width}x${source.height}@${source.fps} testsrc2 + sine; ladder ${planLadder(source).map((r) => r.name).join(', ')}; x264 veryfast, 4 s segments`,
+        'ours = last tus PATCH sent → GET says ready: validation (ffprobe + tail decode), source copy into the blob seam, outbox → bus → transcoder, the one-ffmpeg ladder, poster, storyboard, outputs into the blob seam, SQL; bare = the same hlsLadderArgs spawned by hand',
+        `tus upload: one PATCH of ${mib} MiB over loopback (fetch client) into @tus/file-store in DATA_DIR, vs a stream write of the same bytes to the same disk`,
+        quick ? 'quick run: shrunk source and upload' : 'full run',
+      ],
+    });
+    console.log(`\nwrote ${path}`);
+  } finally {
+    await t.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

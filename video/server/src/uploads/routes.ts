@@ -19,7 +19,7 @@ export async function uploadRoutes(app: HttpApp, deps: { tus: Server }): Promise
     reply.hijack();
     await deps.tus.handle(request.raw, reply.raw);
   };
-  const schema = (summary: string) => ({ tags, summary, security, hide: false });
+  const schema = (summary: string) => ({ tags, summary, security });
   app.route({
     method: ['POST'],
     url: '/v1/uploads',

@@ -9,7 +9,7 @@ import { planLadder, stitchHls, type MediaInfo } from '../../media/index.ts';
 import { sourceKey } from '../../uploads/completion.ts';
 import { findVideo } from '../../videos/store.ts';
 import { downloadPrefix, fetchToLocal } from '../blob-files.ts';
-import { finishVideo } from '../finish-video.ts';
+import { finishVideo, renderStills } from '../finish-video.ts';
 import type { JobHandler } from '../job-context.ts';
 import { audioPrefix, chunkPrefix, partsPrefix } from '../parallel-parts.ts';
 import { withWorkDir } from '../work-dir.ts';
@@ -31,8 +31,11 @@ export const stitchVideo: JobHandler<'video.stitch'> = async ({ videoId }, conte
     const audioDir = info.audio ? join(workDir, 'parts', 'audio') : undefined;
     if (audioDir && (await downloadPrefix(platform.blob, audioPrefix(videoId), audioDir)) === 0) throw new Error('the audio part is missing');
     const hlsDir = join(workDir, 'hls');
-    const ladder = await stitchHls({ chunkDirs, ...(audioDir ? { audioDir } : {}), outDir: hlsDir, rungs: planLadder(info.video), segmentSeconds: settings.segmentSeconds });
-    await finishVideo(context, { videoId, source, workDir, hlsDir, ladder, durationSec: info.durationSec });
+    const [ladder, stills] = await Promise.all([
+      stitchHls({ chunkDirs, ...(audioDir ? { audioDir } : {}), outDir: hlsDir, rungs: planLadder(info.video), segmentSeconds: settings.segmentSeconds }),
+      renderStills({ source, workDir, durationSec: info.durationSec }),
+    ]);
+    await finishVideo(context, { videoId, hlsDir, ladder, stills });
   });
   await platform.blob.deletePrefix(partsPrefix(videoId));
 };

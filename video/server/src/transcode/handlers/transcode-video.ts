@@ -15,7 +15,7 @@ import { sourceKey } from '../../uploads/completion.ts';
 import { throttle } from '../../videos/live.ts';
 import { findVideo, transition } from '../../videos/store.ts';
 import { fetchToLocal } from '../blob-files.ts';
-import { finishVideo } from '../finish-video.ts';
+import { finishVideo, renderStills } from '../finish-video.ts';
 import type { JobContext, JobHandler } from '../job-context.ts';
 import { transcodeJob } from '../jobs.ts';
 import { withWorkDir } from '../work-dir.ts';
@@ -37,18 +37,21 @@ export const transcodeVideo: JobHandler<'video.uploaded'> = async ({ videoId }, 
     if (info.durationSec * 1000 > settings.parallelThresholdMs) return planParallel(context, videoId, source, info);
     const hlsDir = join(workDir, 'hls');
     const report = throttle(PROGRESS_INTERVAL_MS, (p: { fraction: number; speed?: number; fps?: number }) => void live.progress(videoId, p).catch(() => undefined));
-    const ladder = await transcodeHlsLadder({
-      input: source,
-      outDir: hlsDir,
-      rungs: planLadder(info.video),
-      segmentSeconds: settings.segmentSeconds,
-      durationSec: info.durationSec,
-      hasAudio: info.audio !== undefined,
-      preset: settings.x264Preset,
-      fps: info.video.fps,
-      onProgress: (p) => report({ fraction: Math.min(p.fraction, 0.99), ...(p.speed === undefined ? {} : { speed: p.speed }), ...(p.fps === undefined ? {} : { fps: p.fps }) }),
-    });
-    await finishVideo(context, { videoId, source, workDir, hlsDir, ladder, durationSec: info.durationSec });
+    const [ladder, stills] = await Promise.all([
+      transcodeHlsLadder({
+        input: source,
+        outDir: hlsDir,
+        rungs: planLadder(info.video),
+        segmentSeconds: settings.segmentSeconds,
+        durationSec: info.durationSec,
+        hasAudio: info.audio !== undefined,
+        preset: settings.x264Preset,
+        fps: info.video.fps,
+        onProgress: (p) => report({ fraction: Math.min(p.fraction, 0.99), ...(p.speed === undefined ? {} : { speed: p.speed }), ...(p.fps === undefined ? {} : { fps: p.fps }) }),
+      }),
+      renderStills({ source, workDir, durationSec: info.durationSec }),
+    ]);
+    await finishVideo(context, { videoId, hlsDir, ladder, stills });
   });
 };
 

@@ -29,6 +29,13 @@ export interface LocalBlobStoreOptions {
   readonly dir: string;
 }
 
+/**
+ * Bytes per read of a body stream. Node's default (64 KiB) costs a 2 MB video segment 32
+ * thread-pool round trips; 256 KiB takes 8, which served segments ~1.5× faster in the
+ * origin benchmark, at 256 KiB of read-ahead per open stream.
+ */
+const readChunkBytes = 256 * 1024;
+
 /** Temp files older than this are leftovers of a crash (a live write keeps its mtime fresh). */
 const staleTempMs = 24 * 60 * 60 * 1000;
 
@@ -92,14 +99,14 @@ export class LocalBlobStore implements BlobStore {
     const opened = await this.#openVersion(key);
     if (!opened) throw new BlobNotFoundError(key);
     const { handle, info } = opened;
-    if (!options.range) return { body: handle.createReadStream({ start: 0 }), info };
+    if (!options.range) return { body: handle.createReadStream({ start: 0, highWaterMark: readChunkBytes }), info };
     const { start } = options.range;
     if (start >= info.size) {
       await handle.close();
       throw new BlobRangeNotSatisfiableError(key, start, info.size);
     }
     const range = { start, end: Math.min(options.range.end ?? Number.POSITIVE_INFINITY, info.size - 1) };
-    return { body: handle.createReadStream(range), info, range };
+    return { body: handle.createReadStream({ ...range, highWaterMark: readChunkBytes }), info, range };
   }
 
   async head(key: string): Promise<BlobInfo | null> {

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { addMultipartListing, type S3rverInternals } from './s3rver-multipart.ts';
 
 /** The part of s3rver's API used here (it ships no types). */
 interface S3rverInstance {
@@ -60,6 +61,8 @@ export async function startS3rver(buckets: string[] = []): Promise<RunningS3rver
     silent: true,
     configureBuckets: buckets.map((name) => ({ name })),
   });
+  // Resumable uploads (@tus/s3-store) list and abort multipart uploads, which s3rver lacks.
+  addMultipartListing(server as unknown as S3rverInternals);
   const events: ObjectEvent[] = [];
   server.on('event', ({ Records }) => {
     for (const r of Records) events.push({ name: r.eventName, bucket: r.s3.bucket.name, key: r.s3.object.key });

@@ -2,34 +2,44 @@
  * Defaults and validation for `consume()`, identical on both implementations, and the
  * stored group name: a broadcast group is made per node so every node gets every event.
  */
-import type { ConsumeOptions, DeliveryHandler } from './interface.ts';
+import type { ConsumeOptions, DeliveryHandler, GroupOptions } from './interface.ts';
 import { assertFilter, assertGroup } from './subjects.ts';
 
-export interface ResolvedConsumeOptions {
+export interface ResolvedGroupOptions {
   /** The stored group: `group`, or `<group>.<nodeId>` for broadcast. */
   readonly group: string;
   readonly broadcast: boolean;
   readonly subjects: readonly string[];
   readonly ackTimeoutMs: number;
   readonly maxDeliver: number;
+}
+
+export interface ResolvedConsumeOptions extends ResolvedGroupOptions {
   readonly batchSize: number;
   readonly retryDelayMs: number;
   readonly handler: DeliveryHandler;
 }
 
-export function resolveConsumeOptions(options: ConsumeOptions, nodeId: number): ResolvedConsumeOptions {
+export function resolveGroupOptions(options: GroupOptions, nodeId: number): ResolvedGroupOptions {
   assertGroup(options.group);
-  if (options.subjects.length === 0) throw new TypeError('consume needs at least one subject filter');
+  if (options.subjects.length === 0) throw new TypeError('a group needs at least one subject filter');
   for (const filter of options.subjects) assertFilter(filter);
   const broadcast = (options.mode ?? 'work-queue') === 'broadcast';
   if (!broadcast && options.mode !== undefined && options.mode !== 'work-queue') throw new TypeError(`unknown consume mode "${options.mode}"`);
-  if (typeof options.handler !== 'function') throw new TypeError('consume needs a handler');
   return {
     group: broadcast ? `${options.group}.${nodeId}` : options.group,
     broadcast,
     subjects: [...new Set(options.subjects)],
     ackTimeoutMs: positiveInteger('ackTimeoutMs', options.ackTimeoutMs ?? 30_000, 10, 24 * 3600_000),
     maxDeliver: positiveInteger('maxDeliver', options.maxDeliver ?? 5, 1, 1000),
+  };
+}
+
+export function resolveConsumeOptions(options: ConsumeOptions, nodeId: number): ResolvedConsumeOptions {
+  const group = resolveGroupOptions(options, nodeId);
+  if (typeof options.handler !== 'function') throw new TypeError('consume needs a handler');
+  return {
+    ...group,
     batchSize: positiveInteger('batchSize', options.batchSize ?? 100, 1, 10_000),
     retryDelayMs: positiveInteger('retryDelayMs', options.retryDelayMs ?? 0, 0, 24 * 3600_000),
     handler: options.handler,

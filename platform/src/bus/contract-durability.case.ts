@@ -1,6 +1,6 @@
 /**
  * Contract cases for durability and shutdown: groups outlive their members and their
- * process, `stop()` drains, and a re-published event id is not queued twice.
+ * process, a group registered without a member keeps what is published for it, `stop()` drains, and a re-published event id is not queued twice.
  */
 import assert from 'node:assert/strict';
 import { record, sleep, waitFor, type ContractContext } from './contract-support.ts';
@@ -46,6 +46,20 @@ export function durabilityCases(ctx: ContractContext): void {
       recorder.received.map((r) => r.event.payload),
       ['in time'],
     );
+    await consumer.stop();
+  });
+
+  it('a group registered with registerGroup before any member ran receives what was published meanwhile', async () => {
+    const { root, group } = names('registered');
+    const options = { group, subjects: [`${root}.>`], ackTimeoutMs: 5_000, maxDeliver: 3 };
+    assert.equal(await bus().registerGroup(options), group);
+    assert.equal(await bus().registerGroup(options), group, 'registering again is harmless');
+    const published = await bus().publish([{ type: 'x', subject: `${root}.x`, payload: 'before any member' }]);
+    const { consumer, recorder } = await record(bus(), options);
+    await waitFor('the event published before the first member', () => recorder.received.length === 1);
+    assert.equal(recorder.received[0]?.event.id, published[0]?.id);
+    await sleep(100);
+    assert.equal(recorder.received.length, 1);
     await consumer.stop();
   });
 

@@ -1,10 +1,10 @@
 /**
- * Contract cases for failure: nak and ack-timeout redelivery, a throwing handler, and the
- * dead-letter store (after `maxDeliver` attempts, listing, counting and retrying).
+ * Contract cases for failure: nak and ack-timeout redelivery, progress reports that hold
+ * the ack timeout off, a throwing handler, and the dead-letter store (after `maxDeliver` attempts, listing, counting and retrying).
  */
 import assert from 'node:assert/strict';
 import { record, sleep, waitFor, type ContractContext } from './contract-support.ts';
-import type { DeadLetter } from './interface.ts';
+import type { DeadLetter, Delivery } from './interface.ts';
 
 export function redeliveryCases(ctx: ContractContext): void {
   const { it, names } = ctx;
@@ -54,6 +54,30 @@ export function redeliveryCases(ctx: ContractContext): void {
     await sleep(350);
     assert.equal(recorder.received.length, 2, 'acked on attempt 2: no third delivery');
     await consumer.stop();
+  });
+
+  it('a delivery whose handler reports inProgress is not redelivered past its ack timeout, to any member', async () => {
+    const { root, group } = names('in-progress');
+    const seen: { id: string; attempt: number }[] = [];
+    // A long job: it reports progress every 100 ms for four ack timeouts, then acks.
+    const handler = async (deliveries: Delivery[]) => {
+      for (const d of deliveries) {
+        seen.push({ id: d.event.id, attempt: d.attempt });
+        for (let i = 0; i < 10; i++) {
+          await sleep(100);
+          d.inProgress();
+        }
+        d.ack();
+        d.inProgress(); // after settling: a no-op
+      }
+    };
+    // Two members: a redelivery would reach the idle one while the other is busy.
+    const members = await Promise.all([0, 1].map(() => bus().consume({ group, subjects: [`${root}.>`], ackTimeoutMs: 250, batchSize: 1, handler })));
+    const [event] = await bus().publish([{ type: 'x', subject: `${root}.x`, payload: 1 }]);
+    await waitFor('the first delivery', () => seen.length >= 1);
+    await sleep(1_300);
+    assert.deepEqual(seen, [{ id: event!.id, attempt: 1 }], 'delivered once, never redelivered while in progress');
+    await Promise.all(members.map((m) => m.stop()));
   });
 
   it('a handler that throws naks only the deliveries it did not ack', async () => {

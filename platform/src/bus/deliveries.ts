@@ -1,7 +1,8 @@
 /**
  * One handler call's batch of deliveries, shared by both implementations: each delivery
- * settles once (the first ack or nak wins), and a handler that throws naks whatever it
- * left unsettled, with the error's message as the failure reason.
+ * settles once (the first ack or nak wins), progress reports stop at settlement, and a
+ * handler that throws naks whatever it left unsettled, with the error's message as the
+ * failure reason.
  */
 import type { BusEvent, Delivery, DeliveryHandler } from './interface.ts';
 
@@ -19,7 +20,8 @@ export class DeliveryBatch<Item extends DeliveryItem> {
   readonly #settled: boolean[];
   readonly #onSettle: (item: Item, outcome: Outcome) => void;
 
-  constructor(items: readonly Item[], onSettle: (item: Item, outcome: Outcome) => void) {
+  /** `onProgress` restarts an unsettled item's ack timeout (see Delivery.inProgress). */
+  constructor(items: readonly Item[], onSettle: (item: Item, outcome: Outcome) => void, onProgress: (item: Item) => void) {
     this.#items = items;
     this.#settled = items.map(() => false);
     this.#onSettle = onSettle;
@@ -28,6 +30,9 @@ export class DeliveryBatch<Item extends DeliveryItem> {
       attempt: item.attempt,
       ack: () => this.#settle(i, { kind: 'ack' }),
       nak: (delayMs = 0) => this.#settle(i, { kind: 'nak', delayMs: Math.max(0, delayMs), error: 'nak' }),
+      inProgress: () => {
+        if (!this.#settled[i]) onProgress(item);
+      },
     }));
   }
 

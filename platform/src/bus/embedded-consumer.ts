@@ -135,7 +135,7 @@ export class EmbeddedConsumer implements Consumer {
     }
     const deliverable = exhausted.length === 0 ? live : live.filter((c) => c.attempt <= maxDeliver);
     if (deliverable.length > 0) {
-      const batch = new DeliveryBatch(deliverable, (c, outcome) => this.#settled(c, outcome));
+      const batch = new DeliveryBatch(deliverable, (c, outcome) => this.#settled(c, outcome), (c) => this.#extend(c));
       this.#inHandler = true;
       try {
         await batch.run(this.#options.handler, this.#options.retryDelayMs);
@@ -169,6 +169,27 @@ export class EmbeddedConsumer implements Consumer {
       this.#dead.push({ group: this.group, event: claimed.event, attempts: claimed.attempt, lastError: outcome.error });
     } else this.#naks.push({ id, delayMs: outcome.delayMs, error: outcome.error });
     if (!this.#inHandler) queueMicrotask(() => void this.#flush().catch(this.#ctx.onError));
+  }
+
+  /**
+   * Pushes the delivery's visibility deadline one ack timeout from now. Queued behind the
+   * settlement writes, so it never lands after (and undoes) the same delivery's nak; the
+   * attempt guard keeps it off a delivery that already timed out and was claimed again.
+   */
+  #extend(claimed: Claimed): void {
+    const { db } = this.#ctx;
+    this.#flushing = this.#flushing
+      .catch(() => undefined)
+      .then(async () => {
+        await db
+          .updateTable('bus_delivery')
+          .set({ visible_at: Date.now() + this.#options.ackTimeoutMs })
+          .where('group_name', '=', this.group)
+          .where('event_id', '=', claimed.event.id)
+          .where('attempts', '=', claimed.attempt)
+          .execute();
+      });
+    this.#flushing.catch(this.#ctx.onError);
   }
 
   /** Writes every buffered settlement; calls are serialised so none is lost or doubled. */

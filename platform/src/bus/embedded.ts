@@ -9,10 +9,10 @@
 import { sql as rawSql, type Kysely } from 'kysely';
 import type { SqlEngine } from '../sql/index.ts';
 import type { DeadLetterDraft } from './bus-store.ts';
-import { resolveConsumeOptions } from './consume-options.ts';
+import { resolveConsumeOptions, resolveGroupOptions, type ResolvedGroupOptions } from './consume-options.ts';
 import { EmbeddedConsumer, type EmbeddedConsumerContext } from './embedded-consumer.ts';
 import { chunks, prepareEvents, toEventRow } from './events.ts';
-import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, NewEvent } from './interface.ts';
+import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, GroupOptions, NewEvent } from './interface.ts';
 import { SqlBackedBus } from './sql-backed-bus.ts';
 import type { BusTables } from './migrations.ts';
 import { compileFilters, type SubjectMatcher } from './subjects.ts';
@@ -117,6 +117,21 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
   async consume(options: ConsumeOptions): Promise<Consumer> {
     this.#assertOpen();
     const resolved = resolveConsumeOptions(options, this.nodeId);
+    await this.#register(resolved);
+    const consumer = new EmbeddedConsumer(this.#consumerContext, resolved);
+    consumer.start();
+    return this.track(consumer);
+  }
+
+  async registerGroup(options: GroupOptions): Promise<string> {
+    this.#assertOpen();
+    const resolved = resolveGroupOptions(options, this.nodeId);
+    await this.#register(resolved);
+    return resolved.group;
+  }
+
+  /** Only the filters are stored: ack timeout and attempts are each member's, read as it claims. */
+  async #register(resolved: ResolvedGroupOptions): Promise<void> {
     const subjects = JSON.stringify(resolved.subjects);
     const now = Date.now();
     await this.#db
@@ -124,9 +139,6 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
       .values({ name: resolved.group, subjects, updated_at: now })
       .onConflict((oc) => oc.column('name').doUpdateSet({ subjects, updated_at: now }))
       .execute();
-    const consumer = new EmbeddedConsumer(this.#consumerContext, resolved);
-    consumer.start();
-    return this.track(consumer);
   }
 
   async retryDeadLetter(id: string): Promise<boolean> {

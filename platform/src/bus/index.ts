@@ -21,6 +21,7 @@ export type {
   DeadLetterPage,
   Delivery,
   DeliveryHandler,
+  GroupOptions,
   NewEvent,
 } from './interface.ts';
 export { EmbeddedBus, type EmbeddedBusOptions } from './embedded.ts';

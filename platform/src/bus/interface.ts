@@ -50,6 +50,13 @@ export interface Delivery {
    * event goes to the dead-letter store instead. The first of ack/nak wins.
    */
   nak(delayMs?: number): void;
+  /**
+   * Still working on it: the ack timeout starts over from now, so a handler that runs
+   * longer than `ackTimeoutMs` keeps its delivery while it is alive (NATS: AckProgress,
+   * `msg.working()`). Call it well within every ack timeout; a process that dies stops
+   * calling it, and the delivery comes back one ack timeout later. No-op once settled.
+   */
+  inProgress(): void;
 }
 
 /**
@@ -66,7 +73,8 @@ export type DeliveryHandler = (deliveries: Delivery[]) => Promise<void> | void;
  */
 export type ConsumeMode = 'work-queue' | 'broadcast';
 
-export interface ConsumeOptions {
+/** What defines a consumer group, apart from how one member handles its deliveries. */
+export interface GroupOptions {
   /** Consumer group name: members sharing it share the work. No whitespace. */
   readonly group: string;
   /**
@@ -76,10 +84,13 @@ export interface ConsumeOptions {
   readonly subjects: readonly string[];
   /** Default `work-queue`. */
   readonly mode?: ConsumeMode;
-  /** An unsettled delivery is redelivered this long after it was handed out. Default 30 000. */
+  /** An unsettled delivery is redelivered this long after it was handed out or last reported {@link Delivery.inProgress}. Default 30 000. */
   readonly ackTimeoutMs?: number;
   /** Attempts before an event moves to the dead-letter store. Default 5. */
   readonly maxDeliver?: number;
+}
+
+export interface ConsumeOptions extends GroupOptions {
   /** Most deliveries per handler call. Default 100. */
   readonly batchSize?: number;
   /** Redelivery delay for deliveries naked because the handler threw. Default 0. */
@@ -157,6 +168,14 @@ export interface Bus {
    * published afterwards are delivered.
    */
   consume(options: ConsumeOptions): Promise<Consumer>;
+
+  /**
+   * Registers the group durably without starting a member, exactly as `consume` does with
+   * the same options: events published from now on wait for its first member. Idempotent.
+   * A producer calls it at start so that nothing it publishes before the group's first
+   * member ever ran is lost. Resolves to the stored group name (as {@link Consumer.group}).
+   */
+  registerGroup(options: GroupOptions): Promise<string>;
 
   /**
    * Writes events as outbox rows inside the caller's transaction, so they commit or roll

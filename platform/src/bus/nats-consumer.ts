@@ -150,7 +150,7 @@ export class NatsConsumer implements Consumer {
       } else items.push({ event, attempt, msg });
     }
     if (items.length > 0) {
-      const batch = new DeliveryBatch(items, (item, outcome) => this.#settled(item, outcome));
+      const batch = new DeliveryBatch(items, (item, outcome) => this.#settled(item, outcome), (item) => item.msg.working());
       this.#inHandler = true;
       try {
         await batch.run(this.#options.handler, this.#options.retryDelayMs);

@@ -12,9 +12,9 @@ import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport
 import type { Kysely } from 'kysely';
 import type { SqlEngine } from '../sql/index.ts';
 import type { DeadLetterDraft } from './bus-store.ts';
-import { resolveConsumeOptions, type ResolvedConsumeOptions } from './consume-options.ts';
+import { resolveConsumeOptions, resolveGroupOptions, type ResolvedGroupOptions } from './consume-options.ts';
 import { prepareEvents } from './events.ts';
-import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, NewEvent } from './interface.ts';
+import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, GroupOptions, NewEvent } from './interface.ts';
 import { SqlBackedBus } from './sql-backed-bus.ts';
 import type { BusTables } from './migrations.ts';
 import { NatsConsumer, TARGET_GROUP_HEADER } from './nats-consumer.ts';
@@ -119,6 +119,13 @@ export class NatsBus extends SqlBackedBus<NatsConsumer> implements Bus {
     return this.track(consumer);
   }
 
+  async registerGroup(options: GroupOptions): Promise<string> {
+    this.#assertOpen();
+    const resolved = resolveGroupOptions(options, this.nodeId);
+    await this.#ensureConsumer(resolved);
+    return resolved.group;
+  }
+
   async retryDeadLetter(id: string): Promise<boolean> {
     this.#assertOpen();
     // Published inside the transaction that deletes the row: a failed publish keeps it.
@@ -176,7 +183,7 @@ export class NatsBus extends SqlBackedBus<NatsConsumer> implements Bus {
   }
 
   /** Creates the group's durable consumer or brings it to the options; returns its name. */
-  async #ensureConsumer(o: ResolvedConsumeOptions): Promise<{ name: string; serverFilters: boolean }> {
+  async #ensureConsumer(o: ResolvedGroupOptions & { readonly batchSize?: number }): Promise<{ name: string; serverFilters: boolean }> {
     const name = durableName(o.group);
     const filters = o.subjects.map((s) => this.#wireSubject(s));
     // Several filters on one consumer need NATS ≥ 2.10; older servers get all and we filter.
@@ -193,7 +200,7 @@ export class NatsBus extends SqlBackedBus<NatsConsumer> implements Bus {
       ack_wait: nanos(o.ackTimeoutMs),
       // One extra delivery: the one that finds the previous attempt timed out and dead-letters it.
       max_deliver: o.maxDeliver + 1,
-      max_ack_pending: Math.max(1000, o.batchSize * 4),
+      max_ack_pending: Math.max(1000, (o.batchSize ?? 0) * 4),
       ...filter,
     };
     const config: Partial<ConsumerConfig> = {

@@ -49,3 +49,7 @@ export function checkScoreRange(range: ScoreRange): Required<ScoreRange> {
 export function checkRanks(start: number, stop: number): void {
   if (!Number.isInteger(start) || !Number.isInteger(stop)) throw new RangeError(`ranks must be integers, got ${start}..${stop}`);
 }
+
+export function checkCount(count: number): void {
+  if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`count must be an integer > 0, got ${count}`);
+}

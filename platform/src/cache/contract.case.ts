@@ -1,12 +1,13 @@
 /**
  * The behaviour every cache implementation must share, run against memory and Redis
  * alike: strings with TTLs, counters, token buckets, sorted sets, pub/sub and key-prefix
- * isolation. Sorted-set and pub/sub cases live in their own `contract-*.case.ts` files.
+ * isolation. Sorted-set, pub/sub and batch cases live in their own `contract-*.case.ts` files.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache } from './interface.ts';
+import { batchCases } from './contract-batches.case.ts';
 import { pubSubCases } from './contract-pubsub.case.ts';
 import { sortedSetCases } from './contract-sorted-sets.case.ts';
 
@@ -233,6 +234,7 @@ export function runContract({ create, skip = [] }: CacheContractOptions): void {
 
   sortedSetCases(ctx);
   pubSubCases(ctx);
+  batchCases(ctx);
 }
 
 function pick(take: { allowed: boolean; remaining: number }) {

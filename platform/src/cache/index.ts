@@ -9,6 +9,7 @@ import { RedisCache } from './redis.ts';
 
 export type {
   Cache,
+  FirstSeenEvent,
   IncrOptions,
   MessageHandler,
   ScoredMember,

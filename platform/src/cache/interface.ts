@@ -60,6 +60,14 @@ export interface ScoreRange {
   readonly limit?: number;
 }
 
+/** One event of {@link Cache.countFirstSeen}. */
+export interface FirstSeenEvent {
+  /** Marks the event as seen (e.g. `views:seen:<video>:<viewer>`); while it lives, the same event is not counted again. */
+  readonly markerKey: string;
+  /** The counter (sorted-set member) the event adds 1 to when it is first seen. */
+  readonly member: string;
+}
+
 /** Stops one subscription; the handler receives nothing after the promise resolves. */
 export type Unsubscribe = () => Promise<void>;
 
@@ -114,6 +122,31 @@ export interface Cache {
 
   /** Adds `by` to a member's score (a missing member starts at 0); resolves the new score. */
   zincrby(key: string, member: string, by: number): Promise<number>;
+
+  /**
+   * Counts each event the first time it is seen within `ttlMs`: sets its marker (as
+   * `set(markerKey, '1', { onlyIfAbsent: true, ttlMs })`) and, only if the marker was
+   * absent, adds 1 to its member in the sorted set `counterKey`. The whole batch runs
+   * atomically in one round trip (one script on Redis), so a batch of events costs one
+   * call. Resolves, per event and in order, whether it was counted; of two events with
+   * the same marker in one batch only the first counts. Dedupe + pending counters of a
+   * write-behind (view counts). On Redis the keys must live on one server (no cluster
+   * slot routing across markers and counter).
+   */
+  countFirstSeen(counterKey: string, events: readonly FirstSeenEvent[], options: { ttlMs: number }): Promise<boolean[]>;
+
+  /**
+   * `zincrby` for several members of one set in one round trip (one script on Redis); resolves the new scores in
+   * order. Each increment is atomic (none is lost to a concurrent one), the batch is not.
+   */
+  zincrbyMany(key: string, increments: readonly ScoredMember[]): Promise<number[]>;
+
+  /**
+   * Removes and returns up to `count` (> 0) members with the highest scores, highest first
+   * (Redis `ZPOPMAX`), atomically: two callers never get the same member, and a `zincrby`
+   * after the pop starts that member afresh. Drains a set used as pending counters.
+   */
+  zpopmax(key: string, count: number): Promise<ScoredMember[]>;
 
   /** A member's score, or null when the member (or the set) is absent. */
   zscore(key: string, member: string): Promise<number | null>;

@@ -73,6 +73,22 @@ export class SortedSet {
     return score;
   }
 
+  /**
+   * Adds each `by` to its member's score (repeats add up); returns the new scores in
+   * order. One `setScores` call, so a batch beyond the patch limit re-sorts once, on the
+   * next read, instead of patching the array per member.
+   */
+  incrementMany(increments: readonly ScoredMember[]): number[] {
+    const totals = new Map<string, number>();
+    const scores = increments.map(({ member, score: by }) => {
+      const score = (totals.get(member) ?? this.#scores.get(member) ?? 0) + by;
+      totals.set(member, score);
+      return score;
+    });
+    this.setScores([...totals].map(([member, score]) => ({ member, score })));
+    return scores;
+  }
+
   /** Removes members; returns how many existed. */
   remove(members: readonly string[]): number {
     if (members.length > PATCH_LIMIT) this.#ascending = null;

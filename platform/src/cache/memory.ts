@@ -5,9 +5,10 @@
  * notice: SET replaces the TTL, INCR keeps it, emptied sorted sets vanish, wrong-kind
  * access rejects with WRONGTYPE, and pub/sub delivers on a later turn, never inside publish.
  */
-import { checkBucket, checkIncrement, checkRanks, checkScore, checkScoreRange, checkTtl } from './arguments.ts';
+import { checkBucket, checkCount, checkIncrement, checkRanks, checkScore, checkScoreRange, checkTtl } from './arguments.ts';
 import type {
   Cache,
+  FirstSeenEvent,
   IncrOptions,
   MessageHandler,
   ScoredMember,
@@ -141,6 +142,44 @@ export class MemoryCache implements Cache {
     const zset = this.#zset(key, true);
     if (Number.isNaN((zset.score(member) ?? 0) + by)) throw new Error('ERR resulting score is not a number (NaN)');
     return zset.increment(member, by);
+  }
+
+  async countFirstSeen(counterKey: string, events: readonly FirstSeenEvent[], options: { ttlMs: number }): Promise<boolean[]> {
+    checkTtl(options.ttlMs);
+    if (events.length === 0) return [];
+    const zset = this.#zset(counterKey, true);
+    const at = now();
+    const expiresAt = at + options.ttlMs;
+    const { entries: stored } = this.#state;
+    const counts = new Map<string, number>();
+    // The hot path of write-behind counters: one clock read, one lookup per marker, one sorted-set write per batch.
+    const counted = events.map(({ markerKey, member }) => {
+      const fullKey = this.#prefix + markerKey;
+      const existing = stored.get(fullKey);
+      if (existing && existing.expiresAt > at) return false;
+      stored.set(fullKey, { kind: 'string', value: '1', expiresAt });
+      counts.set(member, (counts.get(member) ?? 0) + 1);
+      return true;
+    });
+    if (counts.size > 0) zset.incrementMany([...counts].map(([member, score]) => ({ member, score })));
+    else this.#dropIfEmpty(counterKey, zset);
+    return counted;
+  }
+
+  async zincrbyMany(key: string, increments: readonly ScoredMember[]): Promise<number[]> {
+    for (const { score } of increments) checkScore(score);
+    if (increments.length === 0) return [];
+    return this.#zset(key, true).incrementMany(increments);
+  }
+
+  async zpopmax(key: string, count: number): Promise<ScoredMember[]> {
+    checkCount(count);
+    const zset = this.#zset(key, false);
+    if (!zset) return [];
+    const popped = zset.rangeByRankDesc(0, count - 1);
+    zset.remove(popped.map((m) => m.member));
+    this.#dropIfEmpty(key, zset);
+    return popped;
   }
 
   async zscore(key: string, member: string): Promise<number | null> {

@@ -1,12 +1,16 @@
 /**
  * Lua scripts the Redis cache registers through ioredis's `scripts` option (EVALSHA with
- * an EVAL fallback). Each declares its keys in `numberOfKeys`, so ioredis applies the
- * key prefix to KEYS[] and Redis Cluster could route them; scripts never build key names.
+ * an EVAL fallback). Each declares its keys in `numberOfKeys` (or, for a variable number
+ * of keys, takes the count as its first argument), so ioredis applies the key prefix to
+ * KEYS[] and Redis Cluster could route them; scripts never build key names.
  */
 
 /** Script commands added to the ioredis client, with the argument order the Lua expects. */
 export interface CacheScriptCommands {
   cacheIncrCreatingWithTtl(key: string, by: number, ttlMs: number): Promise<number>;
+  /** Variadic keys: the key count, the counter key and the marker keys, then the TTL and one member per marker. */
+  cacheCountFirstSeen(...args: (string | number)[]): Promise<number[]>;
+  cacheZincrbyMany(key: string, ...incrementThenMember: string[]): Promise<string[]>;
   cacheTakeToken(
     key: string,
     capacity: number,
@@ -28,6 +32,48 @@ local created = redis.call('EXISTS', KEYS[1]) == 0
 local value = redis.call('INCRBY', KEYS[1], ARGV[1])
 if created then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return value
+`,
+  },
+
+  /**
+   * Dedupe and count a batch of events in one command: SET NX PX each marker (KEYS[2..])
+   * and, for those that were absent, ZINCRBY the counter (KEYS[1]) once per distinct
+   * member with how many of its events were new. The per-event work stays on the server;
+   * the client sends one EVALSHA per batch.
+   */
+  cacheCountFirstSeen: {
+    lua: `
+local ttl = ARGV[1]
+local counted = {}
+local perMember = {}
+local members = {}
+for i = 2, #KEYS do
+  local member = ARGV[i]
+  if redis.call('SET', KEYS[i], '1', 'PX', ttl, 'NX') then
+    counted[i - 1] = 1
+    if perMember[member] == nil then
+      perMember[member] = 0
+      members[#members + 1] = member
+    end
+    perMember[member] = perMember[member] + 1
+  else
+    counted[i - 1] = 0
+  end
+end
+for _, member in ipairs(members) do redis.call('ZINCRBY', KEYS[1], perMember[member], member) end
+return counted
+`,
+  },
+
+  /** ZINCRBY for several members of one set in one command; replies the new scores as strings (exact doubles). */
+  cacheZincrbyMany: {
+    numberOfKeys: 1,
+    lua: `
+local scores = {}
+for i = 1, #ARGV, 2 do
+  scores[#scores + 1] = redis.call('ZINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+return scores
 `,
   },
 

@@ -5,9 +5,10 @@
  * lazily opened connection, because a subscribed connection cannot run other commands.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { checkBucket, checkIncrement, checkRanks, checkScore, checkScoreRange, checkTtl } from './arguments.ts';
+import { checkBucket, checkCount, checkIncrement, checkRanks, checkScore, checkScoreRange, checkTtl } from './arguments.ts';
 import type {
   Cache,
+  FirstSeenEvent,
   IncrOptions,
   MessageHandler,
   ScoredMember,
@@ -117,6 +118,26 @@ export class RedisCache implements Cache {
   async zincrby(key: string, member: string, by: number): Promise<number> {
     checkScore(by);
     return parseScore(await this.#redis.zincrby(key, formatScore(by), member));
+  }
+
+  async countFirstSeen(counterKey: string, events: readonly FirstSeenEvent[], options: { ttlMs: number }): Promise<boolean[]> {
+    checkTtl(options.ttlMs);
+    if (events.length === 0) return [];
+    const keys = [counterKey, ...events.map((e) => e.markerKey)];
+    const counted = await this.#redis.cacheCountFirstSeen(keys.length, ...keys, options.ttlMs, ...events.map((e) => e.member));
+    return counted.map((c) => c === 1);
+  }
+
+  async zincrbyMany(key: string, increments: readonly ScoredMember[]): Promise<number[]> {
+    for (const { score } of increments) checkScore(score);
+    if (increments.length === 0) return [];
+    const scores = await this.#redis.cacheZincrbyMany(key, ...increments.flatMap(({ member, score }) => [formatScore(score), member]));
+    return scores.map(parseScore);
+  }
+
+  async zpopmax(key: string, count: number): Promise<ScoredMember[]> {
+    checkCount(count);
+    return pairs(await this.#redis.zpopmax(key, count));
   }
 
   async zscore(key: string, member: string): Promise<number | null> {

@@ -104,7 +104,7 @@ export async function startRealtime({ platform, role, core, settings }: Realtime
         'chat.messages': ({ messages }) => hub.fanOut(messages),
         'chat.acked': ({ acks }) => receipts.handle('delivered', acks),
         'chat.read': ({ reads }) => receipts.handle('read', reads),
-        'chat.membership': ({ conversationId, removed }) => hub.forgetMembers(conversationId as ConversationId, removed as AccountId[]),
+        'chat.membership': ({ conversationId, added, removed }) => hub.membershipChanged(conversationId as ConversationId, added as AccountId[], removed as AccountId[]),
         'chat.device-removed': ({ deviceId }) => gatewayRef?.closeDevice(deviceId as DeviceId),
       },
     });

@@ -74,9 +74,10 @@ export class DeliveryHub {
     );
   }
 
-  /** Members left a conversation: their streams forget it at once, so nothing more of it reaches them. */
-  forgetMembers(conversationId: ConversationId, accountIds: readonly AccountId[]): void {
-    for (const accountId of accountIds) for (const stream of this.streamsOf(accountId)) stream.forget(conversationId);
+  /** Membership changed: removed accounts' streams forget the conversation at once, so nothing more of it reaches them. */
+  membershipChanged(conversationId: ConversationId, added: readonly AccountId[], removed: readonly AccountId[]): void {
+    for (const accountId of added) for (const stream of this.streamsOf(accountId)) stream.rejoined(conversationId);
+    for (const accountId of removed) for (const stream of this.streamsOf(accountId)) stream.forget(conversationId);
   }
 }
 

@@ -66,6 +66,8 @@ export class DeviceStream {
   readonly #cursors = new Map<ConversationId, ConversationCursor>();
   /** Conversations the pump must read from the log (insertion-ordered: oldest first). */
   readonly #behind = new Set<ConversationId>();
+  /** Conversations the account left: nothing of them is delivered, even if a stale roster routes it here. */
+  readonly #left = new Set<ConversationId>();
   /** Conversations with live traffic but no cursor yet → highest seq seen. */
   #unresolved = new Map<ConversationId, number>();
   #resolving = false;
@@ -142,7 +144,7 @@ export class DeviceStream {
 
   /** Live messages of one conversation for this device, in seq order. */
   offer(conversationId: ConversationId, messages: readonly WireMessage[]): void {
-    if (this.#closed || messages.length === 0) return;
+    if (this.#closed || messages.length === 0 || this.#left.has(conversationId)) return;
     const cursor = this.#cursors.get(conversationId);
     if (!cursor) {
       const last = messages[messages.length - 1]!.seq;
@@ -172,12 +174,18 @@ export class DeviceStream {
     this.#scheduleFlush();
   }
 
-  /** The account left the conversation: forget it, deliver nothing more of it. */
+  /** The account left the conversation: forget it, deliver nothing more of it (until it rejoins). */
   forget(conversationId: ConversationId): void {
+    this.#left.add(conversationId);
     this.#cursors.delete(conversationId);
     this.#behind.delete(conversationId);
     this.#unresolved.delete(conversationId);
     this.#dropQueued(conversationId);
+  }
+
+  /** The account (re)joined: live messages of the conversation are welcome again. */
+  rejoined(conversationId: ConversationId): void {
+    this.#left.delete(conversationId);
   }
 
   close(): void {

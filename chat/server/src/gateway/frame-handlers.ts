@@ -52,8 +52,8 @@ export const frameHandlers: { [T in Exclude<ClientFrameType, 'auth'>]: Handler<T
     const conversationId = frame.conversationId as ConversationId;
     const members = await context.core.membersOf(conversationId);
     if (!members.includes(session.identity.accountId)) throw new AppError(chatErrors.not_a_member);
-    if (frame.active) session.typingIn.add(conversationId);
-    else session.typingIn.delete(conversationId);
+    if (frame.active) (session.typingIn ??= new Set()).add(conversationId);
+    else session.typingIn?.delete(conversationId);
     await context.typing.publish({ conversationId, accountId: session.identity.accountId, deviceId: session.identity.deviceId, active: frame.active });
   },
 

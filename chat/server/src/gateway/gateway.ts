@@ -123,14 +123,14 @@ export class Gateway {
 
   #accept(ws: WebSocket): void {
     const metrics = this.#options.metrics;
-    const session = new SocketSession(ws, (++this.#nextKey).toString(36), { framesOut: (type) => metrics.framesOut.inc({ type }), closedByServer: (code) => metrics.serverCloses.inc({ code: String(code) }) });
+    const session = new SocketSession(ws, (++this.#nextKey).toString(36), metrics);
     this.#sessions.add(session);
     if (this.#closing) return session.close(CloseCode.goingAway, 'server shutting down');
-    const authTimer = setTimeout(() => {
+    const authTimer = (session.authTimer = setTimeout(() => {
       if (session.state !== 'awaiting-auth') return;
       session.sendError(new AppError(realtimeErrors.auth_timeout), undefined);
       session.close(CloseCode.unauthorized, 'auth_timeout');
-    }, this.#options.authTimeoutMs);
+    }, this.#options.authTimeoutMs));
     authTimer.unref();
     ws.on('message', (data, isBinary) => {
       session.lastActivityAt = Date.now();
@@ -152,11 +152,11 @@ export class Gateway {
     const parsed = parseClientFrame(data, isBinary);
     const metrics = this.#options.metrics;
     if (parsed.kind === 'violation') {
-      metrics.framesIn.inc({ type: 'invalid' });
+      metrics.frameIn('invalid');
       return this.#violation(session, parsed.message);
     }
     const type = parsed.kind === 'frame' ? parsed.frame.type : parsed.type;
-    metrics.framesIn.inc({ type });
+    metrics.frameIn(type);
     if (session.state !== 'ready') {
       if (type !== 'auth' || session.state === 'authenticating') return this.#violation(session, session.state === 'authenticating' ? 'Wait for `ready` before sending frames.' : 'The first frame must be `auth`.');
       if (parsed.kind === 'invalid') {
@@ -202,6 +202,8 @@ export class Gateway {
       return;
     }
     if (session.closed) return;
+    clearTimeout(session.authTimer);
+    session.authTimer = undefined;
     session.identity = identity;
     session.state = 'ready';
     const options = this.#options;
@@ -249,7 +251,7 @@ export class Gateway {
     const devices = this.#byDevice.get(identity.deviceId);
     devices?.delete(session);
     if (devices?.size === 0) this.#byDevice.delete(identity.deviceId);
-    for (const conversationId of session.typingIn) {
+    for (const conversationId of session.typingIn ?? []) {
       this.#options.typing.publish({ conversationId, accountId: identity.accountId, deviceId: identity.deviceId, active: false }).catch(() => undefined);
     }
     this.#options.presence.disconnected(identity, session.key).catch((error: unknown) => this.#options.logger.warn({ err: error }, 'presence update failed'));

@@ -38,8 +38,10 @@ export class SocketSession implements DeliverySocket {
   sendsInFlight = 0;
   /** Accounts whose presence this socket follows. */
   presenceFollows: ReadonlySet<string> = new Set();
-  /** Conversations this socket last said it is typing in (to send `active:false` on close). */
-  readonly typingIn = new Set<ConversationId>();
+  /** Conversations this socket last said it is typing in (to send `active:false` on close); allocated on first use. */
+  typingIn: Set<ConversationId> | undefined;
+  /** Pending until `auth` arrives. */
+  authTimer: NodeJS.Timeout | undefined;
 
   constructor(ws: WebSocket, key: string, counters: SessionCounters) {
     this.ws = ws;

@@ -16,6 +16,10 @@ import type { WebSocketFactory } from './connection/web-socket.ts';
 import { DeviceSession } from './device-session.ts';
 import { TypedEmitter } from './events.ts';
 import { ChatApi } from './http/chat-api.ts';
+import type { Conversation } from './http/types.ts';
+import { ConversationCrypto, type OpenedEntry } from './mls/conversation-crypto.ts';
+import type { HandshakeOutcome } from './mls/device-mls.ts';
+import type { MlsStateStore } from './mls/state-store.ts';
 import { Outbox, type SendOutcome } from './outbox.ts';
 import type { ChatStore, PendingSend, StoredDevice } from './store/interface.ts';
 import { Receiver } from './sync/receiver.ts';
@@ -29,6 +33,12 @@ export type ChatMessage = WireMessage & {
   readonly fromThisDevice: boolean;
   /** For `message` entries: the decoded text (see body.ts). */
   readonly text?: string;
+  /** With encryption on: the entry arrived as MLS ciphertext and was decrypted (kind and body are the inner ones). */
+  readonly encrypted?: boolean;
+  /** With encryption on: why an MLS entry could not be opened (e.g. `mls_stale_epoch`: sent before this device joined). */
+  readonly decryptionError?: string;
+  /** With encryption on: the membership change an MLS commit entry applied (undefined if it was applied already). */
+  readonly commit?: HandshakeOutcome;
 };
 
 /** An `error` frame the server sent that no pending send claimed. */
@@ -75,7 +85,20 @@ export interface ChatClientOptions {
   fetch?: typeof fetch;
   /** Connect right away (default true). */
   connect?: boolean;
+  /**
+   * End-to-end encryption (MLS): entries are sent as `kind: 'mls'` ciphertext to the
+   * conversation's group and opened on receipt; `store` keeps the device's MLS state
+   * across restarts (in memory without one).
+   */
+  encryption?: {
+    store?: MlsStateStore;
+    keyPackageBatch?: number;
+    /** Renew this device's leaf in each group this often (post-compromise security); default 7 days, 0 never. */
+    selfUpdateIntervalMs?: number;
+  };
 }
+
+const DEFAULT_SELF_UPDATE_MS = 7 * 24 * 3600_000;
 
 export class ChatClient extends TypedEmitter<ChatClientEvents> {
   readonly api: ChatApi;
@@ -87,6 +110,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   #outbox!: Outbox;
   #presence: AccountId[] = [];
   #onMessages: ChatClientOptions['onMessages'];
+  /** Set when encryption is on. */
+  encryption: ConversationCrypto | undefined;
+  #selfUpdates: ReturnType<typeof setInterval> | undefined;
 
   private constructor(options: ChatClientOptions) {
     super();
@@ -126,6 +152,18 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
       onConfirmed: (send, outcome) => client.#confirmed(send, outcome),
       onFailed: (_send, error) => client.emit('error', error),
     });
+    if (options.encryption) {
+      client.encryption = await ConversationCrypto.open({ api: client.api, device: options.device, ...options.encryption });
+      await client.encryption.replenishKeyPackages();
+      await client.encryption.joinFromWelcomes();
+      await client.encryption.syncOwnDevices();
+      const interval = options.encryption.selfUpdateIntervalMs ?? DEFAULT_SELF_UPDATE_MS;
+      if (interval > 0) {
+        const encryption = client.encryption;
+        // Checked at a tenth of the interval (at most hourly), so a group is renewed soon after it falls due.
+        client.#selfUpdates = setInterval(() => encryption.selfUpdateDue(interval).catch((error: unknown) => client.emit('error', error)), Math.min(interval / 10, 3600_000));
+      }
+    }
     if (options.connect !== false) client.connect();
     return client;
   }
@@ -162,6 +200,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#selfUpdates);
     this.#connection.stop();
     this.#typing.dispose();
     this.#outbox.dispose();
@@ -180,17 +219,55 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     return this.sendBody(conversationId, encodeBytesBody(bytes), kind);
   }
 
-  /** Sends an already-encoded body with an optional chosen client message id (a retry of the same id is one message). */
-  sendBody(conversationId: ConversationId, body: string, kind: PendingSend['kind'], clientMessageId?: string): Promise<SendOutcome> {
+  /**
+   * Sends an already-encoded body with an optional chosen client message id (a retry of the
+   * same id is one message). With encryption on, it is sealed for the conversation's group
+   * first and leaves as `kind: 'mls'`; the outbox keeps the ciphertext, so a resend repeats it.
+   */
+  async sendBody(conversationId: ConversationId, body: string, kind: PendingSend['kind'], clientMessageId?: string): Promise<SendOutcome> {
+    const id = (clientMessageId ?? crypto.randomUUID()) as ClientMessageId;
+    if (this.encryption && kind !== 'mls') {
+      body = await this.encryption.seal(conversationId, id, { kind, body });
+      kind = 'mls';
+    }
     // Refuse here what the gateway would refuse, before it sits in the outbox and is retried forever.
-    if (base64UrlByteLength(body) > MAX_BODY_BYTES) return Promise.reject(new BodyTooLargeError(base64UrlByteLength(body)));
-    return this.#outbox.submit({
-      clientMessageId: (clientMessageId ?? crypto.randomUUID()) as ClientMessageId,
-      conversationId,
-      kind,
-      body,
-      sentAt: Date.now(),
-    });
+    if (base64UrlByteLength(body) > MAX_BODY_BYTES) throw new BodyTooLargeError(base64UrlByteLength(body));
+    return this.#outbox.submit({ clientMessageId: id, conversationId, kind, body, sentAt: Date.now() });
+  }
+
+  /** Creates a group conversation; with encryption on, also its MLS group holding every device of every member. */
+  async createGroup(title: string, memberAccountIds: readonly AccountId[]): Promise<Conversation> {
+    const conversation = await this.api.createGroup(title, memberAccountIds);
+    await this.encryption?.createGroup(conversation.id as ConversationId, memberAccountIds);
+    return conversation;
+  }
+
+  /** Creates (or finds) the direct conversation with an account; with encryption on, also its MLS group. */
+  async createDirect(accountId: AccountId): Promise<Conversation> {
+    const conversation = await this.api.createDirect(accountId);
+    const conversationId = conversation.id as ConversationId;
+    if (this.encryption && !this.encryption.hasGroup(conversationId)) {
+      try {
+        await this.encryption.createGroup(conversationId, [accountId]);
+      } catch (error) {
+        // The conversation existed and has its group: this device's Welcome is in its inbox.
+        if ((error as { code?: string }).code !== 'mls_group_exists') throw error;
+        await this.encryption.joinFromWelcomes();
+      }
+    }
+    return conversation;
+  }
+
+  /** Adds a member (admin); with encryption on, then adds all of its devices to the group. */
+  async addMember(conversationId: ConversationId, accountId: AccountId): Promise<void> {
+    await this.api.addMember(conversationId, accountId);
+    await this.encryption?.addAccounts(conversationId, [accountId]);
+  }
+
+  /** Removes a member (admin); with encryption on, then removes all of its leaves, so it reads nothing sent after. */
+  async removeMember(conversationId: ConversationId, accountId: AccountId): Promise<void> {
+    await this.api.removeMember(conversationId, accountId);
+    await this.encryption?.removeAccount(conversationId, accountId);
   }
 
   /** Puts every unconfirmed send on the wire again now (they keep their client message ids). */
@@ -291,12 +368,18 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   async #handle(wire: WireMessage[]): Promise<void> {
-    const messages = wire.map((m) => this.#view(m));
+    // Opened (and the MLS state saved) before the app stores and the SDK acks.
+    const opened = this.encryption ? await this.encryption.openEntries(wire) : undefined;
+    const messages = wire.map((m, i) => this.#view(m, opened?.[i]));
     if (this.#onMessages) await this.#onMessages(messages);
     for (const message of messages) this.emit('message', message);
   }
 
-  #view(message: WireMessage): ChatMessage {
+  #view(wire: WireMessage, opened?: OpenedEntry): ChatMessage {
+    let message: WireMessage & Pick<ChatMessage, 'encrypted' | 'decryptionError' | 'commit'> = wire;
+    if (opened?.status === 'decrypted') message = { ...wire, kind: opened.inner.kind as WireMessage['kind'], body: opened.inner.body, encrypted: true };
+    else if (opened?.status === 'handshake') message = { ...wire, commit: opened.outcome };
+    else if (opened?.status === 'failed') message = { ...wire, decryptionError: opened.code };
     const mine = message.senderAccountId === this.device.accountId;
     const view: ChatMessage = { ...message, mine, fromThisDevice: mine && message.senderDeviceId === this.device.deviceId };
     if (message.kind !== 'message' || message.deleted) return view;

@@ -2,8 +2,9 @@
  * @module @twin/chat-client
  * The chat SDK for Node and browsers (fetch, WebSocket, WebCrypto only): device setup
  * (register or link, challenge-response tokens), a `ChatClient` that connects, resumes,
- * orders, dedupes, acks after the app stores and sends with retry, the HTTP API, and a
- * pluggable `ChatStore`. The terminal client lives in `src/terminal/` (Node only).
+ * orders, dedupes, acks after the app stores and sends with retry, the HTTP API, encrypted
+ * attachments (`AttachmentClient`), and a pluggable `ChatStore`. The terminal client
+ * lives in `src/terminal/` (Node only).
  */
 export { ChatClient, GatewayError, type ChatClientEvents, type ChatClientOptions, type ChatMessage } from './chat-client.ts';
 export type { ConnectionEvent, ConnectionState } from './connection/gateway-connection.ts';
@@ -20,3 +21,17 @@ export type { ChatStore, PendingSend, StoredDevice } from './store/interface.ts'
 export { MemoryChatStore, type StoreSnapshot } from './store/memory.ts';
 export { BodyTooLargeError, decodeTextBody, encodeBytesBody, encodeTextBody } from './body.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
+export * from './mls/index.ts';
+export {
+  AttachmentClient,
+  AttachmentIntegrityError,
+  ciphertextSize,
+  decryptStream,
+  encryptStream,
+  parsePointer,
+  type AttachmentClientOptions,
+  type AttachmentIntegrityReason,
+  type AttachmentPointer,
+  type AttachmentSource,
+  type UploadOptions,
+} from './attachments/index.ts';

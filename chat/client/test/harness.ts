@@ -73,7 +73,7 @@ export class TestDevice {
   }
 }
 
-export interface DeviceOptions extends Partial<Pick<ChatClientOptions, 'connect' | 'onMessages' | 'resendAfterMs' | 'gapGraceMs' | 'webSocket' | 'fetch'>> {
+export interface DeviceOptions extends Partial<Pick<ChatClientOptions, 'connect' | 'onMessages' | 'resendAfterMs' | 'gapGraceMs' | 'webSocket' | 'fetch' | 'encryption'>> {
   linkCode?: string;
   /** Runs after the harness appended the batch to `log` (e.g. to hold the ack back). */
   afterStore?: (messages: ChatMessage[], device: TestDevice) => Promise<void> | void;
@@ -93,6 +93,7 @@ export async function addDevice(server: ChatServer, account: TestAccount, option
     ...(options.gapGraceMs !== undefined ? { gapGraceMs: options.gapGraceMs } : {}),
     ...(options.webSocket ? { webSocket: options.webSocket } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.encryption ? { encryption: options.encryption } : {}),
     onMessages: async (messages) => {
       testDevice!.log.push(...messages);
       await options.afterStore?.(messages, testDevice!);

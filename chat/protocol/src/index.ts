@@ -2,7 +2,8 @@
  * @module @twin/chat-protocol
  * What the chat server and its SDK agree on, with no I/O: the WebSocket frames (versioned,
  * validated by TypeBox schemas), close codes, limits, id types and the base64url codec for
- * opaque message bodies. The HTTP request/response schemas live with the server routes
+ * opaque message bodies, and the MLS Delivery Service's request/response schemas (mls.ts,
+ * shared because the SDK drives them). The other HTTP schemas live with the server routes
  * and are published at /docs.
  */
 export * from './ids.ts';
@@ -10,3 +11,4 @@ export * from './limits.ts';
 export * from './close-codes.ts';
 export * from './base64url.ts';
 export * from './frames.ts';
+export * from './mls.ts';

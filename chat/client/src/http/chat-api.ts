@@ -3,7 +3,20 @@
  * conversations, members, history, sync, presence and push from the chat server). One
  * method per route; routes marked "device" in the API use the device token source.
  */
-import type { AccountId, ConversationId, DeviceId } from '@twin/chat-protocol';
+import type {
+  AccountId,
+  ClaimKeyPackagesRequest,
+  ClaimKeyPackagesResponse,
+  ConversationId,
+  DeviceId,
+  KeyPackageCount,
+  MlsGroupView,
+  RegisterGroupRequest,
+  SubmitCommitRequest,
+  SubmitCommitResponse,
+  UploadKeyPackagesRequest,
+  WelcomePage,
+} from '@twin/chat-protocol';
 import { HttpClient, type HttpClientOptions } from './http-client.ts';
 import type {
   Account,
@@ -156,6 +169,42 @@ export class ChatApi {
 
   sync(options: { cursor?: string; limit?: number } = {}): Promise<SyncPage> {
     return this.http.request('GET', '/v1/sync', { auth: 'device', query: options });
+  }
+
+  // ---- MLS Delivery Service (key directory, commit gate, Welcome inbox) ----
+
+  uploadKeyPackages(request: UploadKeyPackagesRequest): Promise<KeyPackageCount> {
+    return this.http.request('POST', '/v1/mls/key-packages', { auth: 'device', body: request });
+  }
+
+  keyPackageCount(): Promise<KeyPackageCount> {
+    return this.http.request('GET', '/v1/mls/key-packages/count', { auth: 'device' });
+  }
+
+  /** One key package per active device of the account (the caller's own device excluded). */
+  claimKeyPackages(accountId: AccountId, request: ClaimKeyPackagesRequest = {}): Promise<ClaimKeyPackagesResponse> {
+    return this.http.request('POST', `/v1/accounts/${enc(accountId)}/key-packages/claim`, { auth: 'device', body: request });
+  }
+
+  registerMlsGroup(id: ConversationId, request: RegisterGroupRequest): Promise<MlsGroupView> {
+    return this.http.request('POST', `/v1/conversations/${enc(id)}/mls/group`, { auth: 'device', body: request });
+  }
+
+  mlsGroup(id: ConversationId): Promise<MlsGroupView> {
+    return this.http.request('GET', `/v1/conversations/${enc(id)}/mls/group`, { auth: 'device' });
+  }
+
+  /** 409 `stale_epoch` when another commit took the epoch first (details.epoch: the group's epoch now). */
+  submitCommit(id: ConversationId, request: SubmitCommitRequest): Promise<SubmitCommitResponse> {
+    return this.http.request('POST', `/v1/conversations/${enc(id)}/mls/commits`, { auth: 'device', body: request });
+  }
+
+  welcomes(options: { cursor?: string; limit?: number } = {}): Promise<WelcomePage> {
+    return this.http.request('GET', '/v1/mls/welcomes', { auth: 'device', query: options });
+  }
+
+  deleteWelcome(id: string): Promise<void> {
+    return this.http.request('DELETE', `/v1/mls/welcomes/${enc(id)}`, { auth: 'device' });
   }
 
   // ---- presence and push ----

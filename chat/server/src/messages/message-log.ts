@@ -15,6 +15,7 @@ import type { Kysely } from 'kysely';
 import type { AppendResult, DeviceIdentity, NewMessage } from '../core.ts';
 import { chatErrors } from '../errors.ts';
 import { isStorableId } from '../http-schemas.ts';
+import { checkApplicationFraming } from '../mls/index.ts';
 import type { ChatTables } from '../migrations.ts';
 import { messagesEvents } from './events.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -26,11 +27,13 @@ interface Submission {
   readonly message: NewMessage;
 }
 
-/** An entry the server writes itself (membership changes, tombstones). */
+/** An entry the server writes itself (membership changes, tombstones) or admits after its own checks (MLS commits, from mls/commit-gate.ts). */
 export interface ServerEntry {
-  readonly kind: 'system' | 'tombstone';
+  readonly kind: 'system' | 'tombstone' | 'mls';
   readonly senderAccountId: string;
   readonly senderDeviceId?: string;
+  /** The sending device's id for the entry, so a resend is recognised by the unique index. */
+  readonly clientMessageId?: string;
   readonly body: Uint8Array;
   readonly refSeq?: number;
 }
@@ -74,6 +77,9 @@ export class MessageLog {
         }
         // A well-formed id beyond 64 bits cannot exist (and would be an SQL error on PostgreSQL).
         if (!isStorableId(message.conversationId)) return Promise.reject(new AppError(chatErrors.conversation_not_found));
+        // MLS: only application PrivateMessages ride the plain path; handshakes pass the commit gate.
+        const framing = message.kind === 'mls' ? checkApplicationFraming(message.body, message.conversationId) : undefined;
+        if (framing) return Promise.reject(framing);
         return this.#commit.submit({ sender, message });
       }),
     );
@@ -94,7 +100,7 @@ export class MessageLog {
       id: this.#deps.ids.next(),
       sender_account_id: entry.senderAccountId,
       sender_device_id: entry.senderDeviceId ?? null,
-      client_message_id: null,
+      client_message_id: entry.clientMessageId ?? null,
       kind: entry.kind,
       body: Buffer.from(entry.body),
       sent_at: now,

@@ -6,6 +6,7 @@
  */
 import { defineFeature, parsers, servesApi, variable } from '@twin/platform';
 import { buildChatCore } from './chat-core.ts';
+import { startAttachmentSweeper } from './attachments/index.ts';
 import { chatRoutes } from './chat-routes.ts';
 import { chatMigrations } from './migrations.ts';
 import { parseRetention } from './retention/policy.ts';
@@ -26,9 +27,27 @@ export const chatCoreSettings = {
     parsers.duration(60_000, 3650 * 86_400_000),
     'With `CHAT_RETENTION=until-delivered`: messages some device has still not acked after this long are deleted anyway (as WhatsApp does after 30 days).',
   ),
-  retentionSweepIntervalMs: variable('CHAT_RETENTION_SWEEP_INTERVAL', '1m', parsers.duration(50, 86_400_000), 'How often the retention sweeper deletes expired messages (in batches).'),
+  attachmentMaxBytes: variable(
+    'CHAT_ATTACHMENT_MAX_BYTES',
+    '100MiB',
+    parsers.bytes(1024, 4 * 1024 ** 3),
+    'Largest encrypted attachment (ciphertext bytes) an upload may carry; beyond it 413 `payload_too_large`, from Content-Length or while streaming.',
+  ),
+  retentionSweepIntervalMs: variable('CHAT_RETENTION_SWEEP_INTERVAL', '1m', parsers.duration(50, 86_400_000), 'How often the retention sweepers delete expired messages and attachments (in batches).'),
   linkCodeTtlMs: variable('CHAT_LINK_CODE_TTL', '5m', parsers.duration(10_000, 3_600_000), 'How long a device link code stays valid.'),
   challengeTtlMs: variable('CHAT_CHALLENGE_TTL', '60s', parsers.duration(5_000, 600_000), 'How long a device sign-in nonce stays valid.'),
+  mlsMaxCommitBytes: variable(
+    'CHAT_MLS_MAX_COMMIT_BYTES',
+    '512KiB',
+    parsers.bytes(4096, 768 * 1024),
+    'Largest MLS commit the commit gate accepts (413 beyond). It travels in a `chat.messages` event as base64url, so it stays well under NATS’s 1 MiB message limit; a client adds very many devices over several commits.',
+  ),
+  mlsMaxWelcomeBytes: variable(
+    'CHAT_MLS_MAX_WELCOME_BYTES',
+    '4MiB',
+    parsers.bytes(4096, 64 * 1024 ** 2),
+    'Largest MLS Welcome (it carries the ratchet tree) stored for the devices a commit adds (413 beyond).',
+  ),
 };
 
 export const chatFeature = defineFeature({
@@ -39,6 +58,7 @@ export const chatFeature = defineFeature({
     const core = buildChatCore(platform, settings);
     await core.start();
     const sweeper = role === 'all' || role === 'worker' ? core.startRetentionSweeper() : undefined;
+    const attachmentSweeper = role === 'all' || role === 'worker' ? startAttachmentSweeper(core) : undefined;
     const realtime = await startRealtime({ platform, role, core: core.core, settings });
     return {
       async register(app) {
@@ -48,6 +68,7 @@ export const chatFeature = defineFeature({
       async stop() {
         await realtime.stop();
         await sweeper?.stop();
+        await attachmentSweeper?.stop();
         await core.stop();
       },
     };

@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { mlsMigration } from './mls/migrations.ts';
 
 export interface ChatTables {
   chat_device: { id: string; account_id: string; name: string; public_key: string; created_at: number; removed_at: number | null };
@@ -130,4 +131,27 @@ export const chatMigrations: Record<string, Migration> = {
       await db.schema.createIndex('chat_cursor_updated_at').on('chat_cursor').columns(['updated_at']).execute();
     },
   },
+  'chat/0003_attachments': {
+    async up(db: Kysely<any>) {
+      // Encrypted attachment metadata (attachments/store.ts): ciphertext size and digest, never a key.
+      // No cascade from the conversation: a row must go with its blob, which only the sweeper deletes.
+      await db.schema
+        .createTable('chat_attachment')
+        .addColumn('id', 'bigint', (c) => c.primaryKey())
+        .addColumn('conversation_id', 'bigint', (c) => c.notNull())
+        .addColumn('uploader_account_id', 'bigint', (c) => c.notNull())
+        .addColumn('uploader_device_id', 'bigint', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint')
+        .addColumn('sha256', 'text')
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('stored_at', 'bigint')
+        .execute();
+      // The sweeper's two scans: stored ones by age, unfinished ones by start.
+      await db.schema.createIndex('chat_attachment_expiry').on('chat_attachment').columns(['state', 'stored_at']).execute();
+      await db.schema.createIndex('chat_attachment_started').on('chat_attachment').columns(['state', 'started_at']).execute();
+    },
+  },
+  // The MLS Delivery Service's tables (key directory, group state, Welcome inbox): mls/migrations.ts.
+  'chat/0004_mls': mlsMigration,
 };

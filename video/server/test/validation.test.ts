@@ -1,15 +1,18 @@
 /**
  * Validation when an upload completes, through the public API on both engine sets: each
- * kind of bad file ends `failed` with its precise reason, and no transcode job is queued.
+ * kind of bad file ends `failed` with its precise reason, and no transcode job is queued;
+ * a good one is validated where tus wrote it, the source blob, never copied.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { after, before, test } from 'node:test';
-import { forEachEngineSet, startTestPlatform, type TestPlatform } from '@twin/platform/testing';
+import { forEachEngineSet, startTestPlatform, waitFor, type TestPlatform } from '@twin/platform/testing';
 import { generateAudioOnly, generateSource, makeTempDir } from '../src/media/test-sources.ts';
 import { videoFeature } from '../src/index.ts';
-import { createChannel, getVideo, listen, signUp, uploadVideo } from './helpers.ts';
+import { createChannel, getVideo, listen, signUp, tusCreate, tusPatch, uploadId, uploadVideo } from './helpers.ts';
 
 forEachEngineSet('video validation on upload completion', (engines) => {
   let t: TestPlatform;
@@ -37,7 +40,8 @@ forEachEngineSet('video validation on upload completion', (engines) => {
     assert.equal(video.status, 'failed');
     assert.equal(video.failureReason, reason);
     assert.ok(video.failureMessage);
-    assert.equal(await t.platform.blob.head(`videos/${id}/source`), null);
+    // The refused bytes go right after tus has answered.
+    await waitFor('the refused source to be deleted', async () => (await t.platform.blob.head(`videos/${id}/source`)) === null, 5_000);
   };
 
   test('random bytes end failed with not_a_video', () => expectFailed(randomBytes(5000), 'not_a_video'));
@@ -61,4 +65,29 @@ forEachEngineSet('video validation on upload completion', (engines) => {
     assert.equal(video.height, 180);
     assert.ok(Math.abs(video.durationSec - 2) < 0.2);
   });
+
+  test('a valid upload is written in place as the source blob, piece by piece: no staged copy in DATA_DIR', async () => {
+    const bytes = await readFile(await generateSource(tmp.dir, { width: 320, height: 180, durationSec: 1, name: 'once.mp4' }));
+    const half = Math.floor(bytes.length / 2);
+    const { url } = await tusCreate(base, { length: bytes.length, token, metadata: { channelId, title: 'In place', filename: 'once.mp4' } });
+    const id = uploadId(url!);
+    const local = t.platform.blob.localPath(`videos/${id}/source`);
+    assert.equal((await tusPatch(url!, token, 0, bytes.subarray(0, half))).status, 204);
+    // Local blobs live in DATA_DIR: there the only copy must be the blob store's own object (S3: none at all).
+    assert.deepEqual(await filesHolding(bytes.subarray(0, half)), local ? [local] : []);
+    assert.equal((await tusPatch(url!, token, half, bytes.subarray(half))).status, 204);
+    const { body } = await t.platform.blob.get(`videos/${id}/source`);
+    assert.ok((await buffer(body)).equals(bytes), 'the source blob holds the uploaded bytes');
+    assert.deepEqual(await filesHolding(bytes), local ? [local] : []);
+  });
+
+  /** Files under DATA_DIR whose whole content is `bytes`. */
+  const filesHolding = async (bytes: Buffer) => {
+    const found: string[] = [];
+    for (const entry of await readdir(t.platform.config.dataDir, { recursive: true, withFileTypes: true })) {
+      const path = join(entry.parentPath, entry.name);
+      if (entry.isFile() && (await stat(path)).size === bytes.length && (await readFile(path)).equals(bytes)) found.push(path);
+    }
+    return found;
+  };
 });

@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { hlsLadderArgs, transcodeHlsLadder } from './hls-ladder.ts';
 import { assertEverySegmentParses, codecTypes, keyframeTimes, streamDuration, videoPackets } from './hls-test-helpers.ts';
 import { planLadder } from './ladder.ts';
+import { runToolOrThrow } from './run-ffmpeg.ts';
+import { planStoryboard } from './storyboard.ts';
 import type { TranscodeProgress } from './progress.ts';
 import { generateSource, makeTempDir } from './test-sources.ts';
 
@@ -80,6 +82,22 @@ describe('transcodeHlsLadder', () => {
       assert.deepEqual(await codecTypes(playlist), ['audio', 'video']);
       await assertEverySegmentParses(playlist, temp.dir);
     }
+  });
+
+  test('with a storyboard grid, the same ffmpeg (one input, one decode) also writes the sprite and its VTT', async () => {
+    const outDir = join(temp.dir, 'sd-storyboard');
+    const storyboardDir = join(temp.dir, 'sd-storyboard-sprite');
+    const grid = planStoryboard({ durationSec: 3, width: 640, height: 360, tileWidth: 80 });
+    const result = await transcodeHlsLadder({
+      input: sd, outDir, rungs: planLadder({ width: 640, height: 360 }), segmentSeconds, durationSec: 3, hasAudio: true, preset: 'ultrafast',
+      storyboard: { outDir: storyboardDir, grid },
+    });
+    assert.equal(result.ffmpegArgs?.filter((a) => a === '-i').length, 1);
+    assert.match(result.ffmpegArgs?.join(' ') ?? '', /split=3.*\[s2\]fps=1\/1,scale=80:46,setsar=1,tile=3x1\[sb\]/);
+    assert.deepEqual(result.storyboard, { sprite: 'sprite.jpg', vtt: 'storyboard.vtt', ...grid });
+    const { stdout } = await runToolOrThrow('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0:s=x', join(storyboardDir, 'sprite.jpg')]);
+    assert.equal(stdout.trim(), '240x46');
+    assert.equal((await readFile(join(storyboardDir, 'storyboard.vtt'), 'utf8')).match(/#xywh=/g)?.length, 3);
   });
 
   test('a source without audio yields video-only rungs with no audio codec in CODECS', async () => {

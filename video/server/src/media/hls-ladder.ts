@@ -7,6 +7,10 @@
  * time, a fixed GOP of segmentSeconds × fps with keyint_min equal to it, and scene-cut
  * detection off — so each segment starts with an IDR on every rung and a player can
  * switch at any segment boundary.
+ *
+ * Given a storyboard grid, the split gets one more branch, fps → scale → tile, writing the
+ * storyboard sprite: its frames are already decoded for the rungs, so the sprite costs a
+ * thumbnail scale per tile instead of a second full decode of the source.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +19,7 @@ import type { Rung } from './ladder.ts';
 import { finishLadder, INIT_SEGMENT, RUNG_PLAYLIST, type HlsLadderResult } from './ladder-output.ts';
 import { progressArgs, progressLineParser, type TranscodeProgress } from './progress.ts';
 import { runToolOrThrow } from './run-ffmpeg.ts';
+import { finishStoryboard, spriteOutputArgs, spriteTempFile, storyboardFilter, type Storyboard, type StoryboardGrid } from './storyboard.ts';
 
 export interface HlsLadderOptions {
   input: string;
@@ -29,6 +34,8 @@ export interface HlsLadderOptions {
   threads?: number;
   /** Source frame rate; sets the GOP length. transcodeHlsLadder probes it when absent. */
   fps?: number;
+  /** Also render the storyboard sprite (and VTT) of this grid into `outDir`, from the same decode. */
+  storyboard?: { outDir: string; grid: StoryboardGrid };
 }
 
 export interface TranscodeHlsLadderOptions extends HlsLadderOptions {
@@ -43,7 +50,7 @@ export function hlsLadderArgs(options: HlsLadderOptions): string[] {
   const { input, outDir, rungs, segmentSeconds, hasAudio } = options;
   if (rungs.length === 0) throw new RangeError('a ladder needs at least one rung');
   const args = ['-nostdin', '-hide_banner', '-v', 'error', '-y', ...progressArgs, '-i', input];
-  args.push('-filter_complex', ladderFilterGraph(rungs));
+  args.push('-filter_complex', ladderFilterGraph(rungs, options.storyboard?.grid));
   rungs.forEach((rung, i) => {
     args.push('-map', `[v${i}]`);
     if (hasAudio) args.push('-map', '0:a:0');
@@ -52,18 +59,23 @@ export function hlsLadderArgs(options: HlsLadderOptions): string[] {
     else args.push('-an');
     args.push(...hlsMuxerArgs(join(outDir, rung.name), segmentSeconds));
   });
+  if (options.storyboard) args.push('-map', `[${STORYBOARD_LABEL}]`, ...spriteOutputArgs(spriteTempFile(options.storyboard.outDir)));
   return args;
 }
 
+const STORYBOARD_LABEL = 'sb';
+
 /**
- * `[0:V:0]split=N[s0]…; [s0]scale=W:H,…[v0]…`: one decode, one scaler per rung. `V` (not `v`)
- * skips attached pictures, so cover art stored as the first video stream is never transcoded.
+ * `[0:V:0]split=N[s0]…; [s0]scale=W:H,…[v0]…`: one decode, one scaler per rung, and with a
+ * storyboard one more branch to `[sb]`. `V` (not `v`) skips attached pictures, so cover
+ * art stored as the first video stream is never transcoded.
  */
-export function ladderFilterGraph(rungs: readonly Rung[]): string {
-  const scale = (rung: Rung) => `scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p`;
-  if (rungs.length === 1) return `[0:V:0]${scale(rungs[0] as Rung)}[v0]`;
-  const split = `[0:V:0]split=${rungs.length}${rungs.map((_, i) => `[s${i}]`).join('')}`;
-  return [split, ...rungs.map((rung, i) => `[s${i}]${scale(rung)}[v${i}]`)].join(';');
+export function ladderFilterGraph(rungs: readonly Rung[], storyboard?: StoryboardGrid): string {
+  const chains = rungs.map((rung, i) => ({ filter: `scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p`, out: `v${i}` }));
+  if (storyboard) chains.push({ filter: storyboardFilter(storyboard), out: STORYBOARD_LABEL });
+  if (chains.length === 1) return `[0:V:0]${chains[0]!.filter}[${chains[0]!.out}]`;
+  const split = `[0:V:0]split=${chains.length}${chains.map((_, i) => `[s${i}]`).join('')}`;
+  return [split, ...chains.map((chain, i) => `[s${i}]${chain.filter}[${chain.out}]`)].join(';');
 }
 
 /** libx264 with per-rung rate control and the keyframe rules that align rungs (see module header). */
@@ -106,11 +118,14 @@ export async function transcodeHlsLadder(options: TranscodeHlsLadderOptions): Pr
   const fps = options.fps ?? (await probeFps(options.input, options.signal));
   const args = hlsLadderArgs({ ...withoutCallbacks(options), ...(fps ? { fps } : {}) });
   await prepareRungDirs(options.outDir, options.rungs);
+  if (options.storyboard) await mkdir(options.storyboard.outDir, { recursive: true });
   await runToolOrThrow('ffmpeg', args, {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onStdoutLine: progressLineParser(options.durationSec, options.onProgress) } : {}),
   });
-  return { ...(await finishLadder(options.outDir, options.rungs, fps)), ffmpegArgs: args };
+  const ladder = await finishLadder(options.outDir, options.rungs, fps);
+  const storyboard: Storyboard | undefined = options.storyboard && (await finishStoryboard(options.storyboard.outDir, options.storyboard.grid, options.durationSec));
+  return { ...ladder, ffmpegArgs: args, ...(storyboard ? { storyboard } : {}) };
 }
 
 /** Empties each rung directory first: a redelivered job overwrites a crashed attempt's leftovers. */

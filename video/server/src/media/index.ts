@@ -23,12 +23,13 @@
 export { MediaError, type MediaFailureReason } from './media-error.ts';
 export { sniffContainer, type ContainerFamily } from './sniff.ts';
 export { validateMedia, type MediaInfo, type MediaLimits } from './validate.ts';
+export { fileInput, type MediaInput } from './media-input.ts';
 export { planLadder, type Rung } from './ladder.ts';
 export type { TranscodeProgress } from './progress.ts';
 export type { HlsLadderResult, LadderRungOutput } from './ladder-output.ts';
 export { hlsLadderArgs, transcodeHlsLadder, type HlsLadderOptions, type TranscodeHlsLadderOptions } from './hls-ladder.ts';
 export { renderPoster, type PosterOptions } from './poster.ts';
-export { renderStoryboard, type Storyboard, type StoryboardOptions } from './storyboard.ts';
+export { planStoryboard, renderStoryboard, type Storyboard, type StoryboardGrid, type StoryboardOptions } from './storyboard.ts';
 export { planChunks, type Chunk } from './chunks.ts';
 export { encodeAudio, encodeVideoChunk, videoChunkArgs, type EncodeAudioOptions, type EncodeVideoChunkOptions } from './chunk-encode.ts';
 export { stitchHls, type StitchHlsOptions } from './stitch.ts';

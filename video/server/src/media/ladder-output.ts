@@ -12,6 +12,7 @@ import { parseMediaPlaylist, renderMasterPlaylist, type VariantStream } from './
 import type { Rung } from './ladder.ts';
 import { readCodecsString } from './mp4-boxes.ts';
 import { runToolOrThrow } from './run-ffmpeg.ts';
+import type { Storyboard } from './storyboard.ts';
 
 export const MASTER_PLAYLIST = 'master.m3u8';
 export const RUNG_PLAYLIST = 'playlist.m3u8';
@@ -39,6 +40,8 @@ export interface HlsLadderResult {
   rungs: LadderRungOutput[];
   /** The ffmpeg arguments transcodeHlsLadder ran (fps probed and filled in), for a benchmark to rerun by hand. */
   ffmpegArgs?: string[];
+  /** The storyboard rendered by the same ffmpeg, when one was asked for. */
+  storyboard?: Storyboard;
 }
 
 /** `fps` is the master's FRAME-RATE; when unknown it is probed from each rendition. */

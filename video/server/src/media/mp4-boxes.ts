@@ -5,7 +5,8 @@
  * when the real story is an upload cut short), and reading the exact RFC 6381 codec
  * string of an init segment's `avcC` for the master playlist's CODECS attribute.
  */
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import type { MediaInput } from './media-input.ts';
 
 export interface TopLevelBoxes {
   types: string[];
@@ -13,32 +14,28 @@ export interface TopLevelBoxes {
   overrun?: { type: string; offset: number; declared: number; available: number };
 }
 
-export async function readTopLevelBoxes(file: string): Promise<TopLevelBoxes> {
-  const handle = await open(file, 'r');
-  try {
-    const { size: fileSize } = await handle.stat();
-    const types: string[] = [];
-    const header = Buffer.alloc(16);
-    let offset = 0;
-    while (offset + 8 <= fileSize) {
-      const { bytesRead } = await handle.read(header, 0, 16, offset);
-      let size = header.readUInt32BE(0);
-      const type = header.toString('latin1', 4, 8);
-      if (size === 1) {
-        if (bytesRead < 16) return { types, overrun: { type, offset, declared: 16, available: fileSize - offset } };
-        size = Number(header.readBigUInt64BE(8));
-      } else if (size === 0) {
-        size = fileSize - offset; // "extends to end of file", legal for the last box only
-      }
-      if (size < 8) return { types, overrun: { type, offset, declared: size, available: fileSize - offset } };
-      types.push(type);
-      if (offset + size > fileSize) return { types, overrun: { type, offset, declared: size, available: fileSize - offset } };
-      offset += size;
+/** Walks the top-level boxes, reading only their headers (a few bytes each, wherever the source lives). */
+export async function readTopLevelBoxes(input: Pick<MediaInput, 'size' | 'read'>): Promise<TopLevelBoxes> {
+  const fileSize = input.size;
+  const types: string[] = [];
+  let offset = 0;
+  while (offset + 8 <= fileSize) {
+    const header = Buffer.from(await input.read(offset, 16));
+    const bytesRead = header.length;
+    let size = header.readUInt32BE(0);
+    const type = header.toString('latin1', 4, 8);
+    if (size === 1) {
+      if (bytesRead < 16) return { types, overrun: { type, offset, declared: 16, available: fileSize - offset } };
+      size = Number(header.readBigUInt64BE(8));
+    } else if (size === 0) {
+      size = fileSize - offset; // "extends to end of file", legal for the last box only
     }
-    return { types };
-  } finally {
-    await handle.close();
+    if (size < 8) return { types, overrun: { type, offset, declared: size, available: fileSize - offset } };
+    types.push(type);
+    if (offset + size > fileSize) return { types, overrun: { type, offset, declared: size, available: fileSize - offset } };
+    offset += size;
   }
+  return { types };
 }
 
 /**

@@ -5,9 +5,9 @@
  * last stretch decode without errors). Each failure is a MediaError with a precise
  * reason; a file that passes comes back as MediaInfo in display orientation.
  */
-import { open, stat } from 'node:fs/promises';
 import { listVideoPackets, probe, parseRate, primaryVideoStream, streamRotation, type ProbeResult, type ProbeStream } from './ffprobe.ts';
 import { MediaError } from './media-error.ts';
+import { fileInput, type MediaInput } from './media-input.ts';
 import { readTopLevelBoxes } from './mp4-boxes.ts';
 import { lastLines, runTool, ToolExitError } from './run-ffmpeg.ts';
 import { SNIFF_BYTES, sniffContainer } from './sniff.ts';
@@ -44,16 +44,18 @@ const TAIL_SLACK_SEC = 2;
 /** Seconds of the tail decoded to look for decode errors. */
 const TAIL_DECODE_SEC = 2;
 
-export async function validateMedia(file: string, limits: MediaLimits): Promise<MediaInfo> {
-  const { size } = await stat(file);
+/** `source` is a local path, or a MediaInput for bytes elsewhere (see media-input.ts). */
+export async function validateMedia(source: string | MediaInput, limits: MediaLimits): Promise<MediaInfo> {
+  const input = typeof source === 'string' ? await fileInput(source) : source;
+  const { size, location: file } = input;
   if (size === 0) throw new MediaError('empty_file', 'the file is empty');
 
-  const head = await readHead(file, SNIFF_BYTES);
+  const head = await input.read(0, SNIFF_BYTES);
   const family = sniffContainer(head);
   if (!family) {
     throw new MediaError('not_a_video', `not a recognised video container (starts with ${Buffer.from(head.subarray(0, 8)).toString('hex')})`);
   }
-  if (family === 'mp4') await checkMp4Boxes(file);
+  if (family === 'mp4') await checkMp4Boxes(input);
 
   let probed: ProbeResult;
   try {
@@ -105,19 +107,8 @@ export async function validateMedia(file: string, limits: MediaLimits): Promise<
   };
 }
 
-async function readHead(file: string, length: number): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function checkMp4Boxes(file: string): Promise<void> {
-  const boxes = await readTopLevelBoxes(file);
+async function checkMp4Boxes(input: MediaInput): Promise<void> {
+  const boxes = await readTopLevelBoxes(input);
   if (boxes.overrun) {
     const { type, declared, available } = boxes.overrun;
     throw new MediaError('truncated', `the '${type}' box declares ${declared} bytes but only ${available} are present`);

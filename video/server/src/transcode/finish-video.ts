@@ -2,7 +2,7 @@
  * The end of every transcode, single or parallel: poster and storyboard from the source
  * (rendered beside the encode), every output uploaded under `videos/<id>/` (overwriting
  * what an interrupted attempt left),
- * then the metadata and `ready` in SQL, and a live `ready` event.
+ * then the metadata and `ready` in SQL with the `video.ready` catalog event, and a live `ready` event.
  */
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { videoDb } from '../db.ts';
 import type { VideoId } from '../ids.ts';
 import { renderPoster, renderStoryboard, type HlsLadderResult, type Storyboard } from '../media/index.ts';
+import { writeVideoEvents } from '../videos/events.ts';
 import { transition } from '../videos/store.ts';
 import { contentTypeFor, uploadDirectory } from './blob-files.ts';
 import type { JobContext } from './job-context.ts';
@@ -22,17 +23,24 @@ export interface Stills {
   storyboard: Storyboard;
 }
 
+export const storyboardDirIn = (workDir: string) => join(workDir, 'storyboard');
+
 /**
- * Poster and storyboard from the source. Callers start it beside the ladder encode rather
- * than after it: it is a small decode that overlaps the encode instead of adding to it.
+ * The poster: one frame a little in, as YouTube does, past fade-ins; never past the end of
+ * short clips. Input seeking decodes one GOP, so callers run it beside the ladder encode.
  */
-export async function renderStills(o: { source: string; workDir: string; durationSec: number }): Promise<Stills> {
+export async function renderPosterFile(o: { source: string; workDir: string; durationSec: number }): Promise<string> {
   const posterFile = join(o.workDir, 'poster.jpg');
-  const storyboardDir = join(o.workDir, 'storyboard');
+  await renderPoster({ input: o.source, outFile: posterFile, atSec: Math.min(o.durationSec * 0.1, 5) });
+  return posterFile;
+}
+
+/** Poster and storyboard from the source alone, for parallel mode, whose stitch decodes nothing. */
+export async function renderStills(o: { source: string; workDir: string; durationSec: number }): Promise<Stills> {
+  const storyboardDir = storyboardDirIn(o.workDir);
   await mkdir(storyboardDir, { recursive: true });
-  // A frame a little in, as YouTube does, past fade-ins; never past the end of short clips.
-  const [, storyboard] = await Promise.all([
-    renderPoster({ input: o.source, outFile: posterFile, atSec: Math.min(o.durationSec * 0.1, 5) }),
+  const [posterFile, storyboard] = await Promise.all([
+    renderPosterFile(o),
     renderStoryboard({ input: o.source, outDir: storyboardDir, durationSec: o.durationSec }),
   ]);
   return { posterFile, storyboardDir, storyboard };
@@ -78,7 +86,16 @@ export async function finishVideo(context: JobContext, o: { videoId: VideoId; hl
     files: hlsFiles.length,
     totalBytes: hlsFiles.reduce((sum, f) => sum + f.size, 0),
   };
-  if (await transition(videoDb(platform), o.videoId, ['processing'], 'ready', { outputs: JSON.stringify(outputs) })) {
+  // `ready` and its catalog event commit together, so the search index hears of every ready video.
+  const ready = await videoDb(platform)
+    .transaction()
+    .execute(async (trx) => {
+      const ok = await transition(trx, o.videoId, ['processing'], 'ready', { outputs: JSON.stringify(outputs) });
+      if (ok) await writeVideoEvents(platform.bus, trx, [{ type: 'video.ready', payload: { videoIds: [o.videoId] } }]);
+      return ok;
+    });
+  if (ready) {
+    platform.outboxRelay.notify();
     await live.progress(o.videoId, { fraction: 1 });
     await live.status(o.videoId, 'ready');
   }

@@ -3,8 +3,10 @@
  * process (ffmpeg already uses every core). A failing job is naked with exponential
  * backoff (VIDEO_TRANSCODE_RETRY_BACKOFF × 2^(attempt−1)); on its last attempt the video
  * ends `failed` with `transcode_failed` and the bus moves the job to the dead letters
- * (admin endpoint, /metrics). A transcoder killed mid-job leaves its delivery unacked:
- * the bus redelivers it after VIDEO_TRANSCODE_ACK_TIMEOUT to another member.
+ * (admin endpoint, /metrics). While a job runs, its lease is renewed (`inProgress`) every
+ * third of VIDEO_TRANSCODE_ACK_TIMEOUT, so a job may run far longer than the timeout; a
+ * transcoder killed mid-job stops renewing, and the bus redelivers its job one ack
+ * timeout later to another member (or to itself once restarted).
  */
 import type { Platform, Settings } from '@twin/platform';
 import type { Consumer, Delivery } from '@twin/platform/bus';
@@ -14,12 +16,9 @@ import type { VideoLive } from '../videos/live.ts';
 import { transition } from '../videos/store.ts';
 import { jobHandlers } from './handlers.ts';
 import type { JobHandler } from './job-context.ts';
-import { JOB_TYPES, type JobType, type TranscodeJob } from './jobs.ts';
+import type { JobType, TranscodeJob } from './jobs.ts';
 import type { VideoId } from '../ids.ts';
-import { TRANSCODERS_GROUP } from './group.ts';
-
-export { TRANSCODERS_GROUP };
-
+import { transcodersGroup } from './group.ts';
 
 export interface Transcoder {
   stop(): Promise<void>;
@@ -41,6 +40,7 @@ export async function startTranscoder(deps: { platform: Platform; live: VideoLiv
     }
     const started = performance.now();
     inProgress++;
+    const lease = setInterval(() => delivery.inProgress(), Math.max(250, Math.floor(settings.transcodeAckTimeoutMs / 3)));
     try {
       await handler(job.payload, { platform, live, settings, attempt: delivery.attempt, eventId: delivery.event.id });
       duration.observe({ type: job.type, outcome: 'ok' }, (performance.now() - started) / 1000);
@@ -58,16 +58,13 @@ export async function startTranscoder(deps: { platform: Platform; live: VideoLiv
         delivery.nak(settings.retryBackoffMs * 2 ** (delivery.attempt - 1));
       }
     } finally {
+      clearInterval(lease);
       inProgress--;
     }
   };
 
   const consumer: Consumer = await platform.bus.consume({
-    group: TRANSCODERS_GROUP,
-    subjects: JOB_TYPES,
-    mode: 'work-queue',
-    ackTimeoutMs: settings.transcodeAckTimeoutMs,
-    maxDeliver: settings.transcodeAttempts,
+    ...transcodersGroup(settings),
     batchSize: 1,
     handler: async (deliveries) => {
       for (const delivery of deliveries) await run(delivery);

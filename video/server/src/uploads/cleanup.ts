@@ -1,14 +1,15 @@
 /**
- * Abandoned uploads: tus expiration (the file store drops staged bytes older than the
+ * Abandoned uploads: tus expiration (the datastore drops unfinished uploads older than the
  * expiry) and the matching videos still `uploading` end `failed` with `upload_expired`,
  * which frees their share of the account's quota. Runs periodically on API nodes.
  */
-import type { FileStore } from '@tus/file-store';
 import type { Server } from '@tus/server';
 import type { Platform } from '@twin/platform';
 import { videoDb } from '../db.ts';
 import type { VideoLive } from '../videos/live.ts';
 import { staleUploadingVideos, transition } from '../videos/store.ts';
+import { sourceKey } from './upload-ids.ts';
+import type { UploadStore } from './upload-store.ts';
 
 export interface UploadCleanup {
   /** One pass; resolves to how many uploads were expired. */
@@ -16,7 +17,7 @@ export interface UploadCleanup {
   stop(): Promise<void>;
 }
 
-export function startUploadCleanup(deps: { platform: Platform; tus: Server; store: FileStore; live: VideoLive; expiryMs: number; intervalMs: number }): UploadCleanup {
+export function startUploadCleanup(deps: { platform: Platform; tus: Server; store: UploadStore; live: VideoLive; expiryMs: number; intervalMs: number }): UploadCleanup {
   const { platform } = deps;
   const db = videoDb(platform);
   let running: Promise<number> | undefined;
@@ -24,7 +25,7 @@ export function startUploadCleanup(deps: { platform: Platform; tus: Server; stor
     let expired = await deps.tus.cleanUpExpiredUploads().catch(() => 0);
     for (const id of await staleUploadingVideos(db, Date.now() - deps.expiryMs)) {
       if (await transition(db, id, ['uploading'], 'failed', { failure_reason: 'upload_expired', failure_message: 'the upload was not finished in time' })) {
-        await deps.store.remove(id).catch(() => undefined);
+        await deps.store.discard(sourceKey(id));
         await deps.live.status(id, 'failed', 'upload_expired');
         expired++;
       }

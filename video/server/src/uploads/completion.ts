@@ -1,23 +1,22 @@
 /**
- * What happens when the last byte of an upload arrives: a magic-byte check, then the media
- * module's validation (ffprobe, tail check, duration and resolution limits). A bad file
- * ends the video `failed` with the precise reason; a good one is copied into the blob
- * seam as `videos/<id>/source`, and the `uploaded` transition with its probe metadata and
- * the `video.uploaded` event commit in one SQL transaction (the outbox), so a transcode
- * job exists exactly when the row says `uploaded`.
+ * What happens when the last byte of an upload arrives. The bytes are already the video's
+ * source blob (`videos/<id>/source`, written there by the tus datastore), so nothing is
+ * copied: the media module validates them in place through the blob seam (magic bytes,
+ * ffprobe, tail check, duration and resolution limits). A bad file ends the video
+ * `failed` with the precise reason and its bytes are deleted; a good one moves to
+ * `uploaded` with its probe metadata and the `video.uploaded` event in one SQL
+ * transaction (the outbox), so a transcode job exists exactly when the row says `uploaded`.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { Platform } from '@twin/platform';
 import { videoDb } from '../db.ts';
 import type { VideoId } from '../ids.ts';
-import { MediaError, sniffContainer, validateMedia, type MediaInfo } from '../media/index.ts';
+import { MediaError, validateMedia, type MediaInfo } from '../media/index.ts';
 import { transcodeJob } from '../transcode/jobs.ts';
 import type { VideoLive } from '../videos/live.ts';
 import type { VideoFailureReason } from '../videos/status.ts';
 import { transition } from '../videos/store.ts';
-
-export const sourceKey = (id: VideoId) => `videos/${id}/source`;
+import { openSourceInput } from './source-input.ts';
+import { sourceKey } from './upload-ids.ts';
 
 export interface CompletionDeps {
   platform: Platform;
@@ -25,27 +24,19 @@ export interface CompletionDeps {
   maxDurationSec: number;
 }
 
-async function readHead(file: string): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(4096);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Checks the file; never throws for a bad upload (the video ends `failed`), only for engine errors. */
-export async function completeUpload(deps: CompletionDeps, id: VideoId, file: string): Promise<void> {
+/**
+ * Checks the source; resolves to false when it was refused (the video ends `failed`).
+ * Never throws for a bad upload, only for engine errors.
+ */
+export async function completeUpload(deps: CompletionDeps, id: VideoId): Promise<boolean> {
   const { platform, live } = deps;
   const db = videoDb(platform);
   let info: MediaInfo;
+  const source = await openSourceInput(platform.blob, sourceKey(id));
   try {
-    const head = await readHead(file);
-    if (head.length === 0) throw new MediaError('empty_file', 'the upload is empty');
-    if (!sniffContainer(head)) throw new MediaError('not_a_video', 'the first bytes match no known video container');
-    info = await validateMedia(file, { maxDurationSec: deps.maxDurationSec });
+    // No object at all: a zero-length upload on a store that never wrote one.
+    if (!source) throw new MediaError('empty_file', 'the upload is empty');
+    info = await validateMedia(source.input, { maxDurationSec: deps.maxDurationSec });
   } catch (error) {
     const reason: VideoFailureReason = error instanceof MediaError ? error.reason : 'corrupt';
     const message = error instanceof Error ? error.message : String(error);
@@ -53,9 +44,10 @@ export async function completeUpload(deps: CompletionDeps, id: VideoId, file: st
       await live.status(id, 'failed', reason, message);
     }
     platform.logger.info({ videoId: id, reason }, 'upload refused by validation');
-    return;
+    return false;
+  } finally {
+    await source?.close();
   }
-  await platform.blob.put(sourceKey(id), createReadStream(file), { contentType: 'application/octet-stream' });
   const moved = await db.transaction().execute(async (trx) => {
     const ok = await transition(trx, id, ['uploading'], 'uploaded', {
       duration_sec: info.durationSec,
@@ -70,4 +62,5 @@ export async function completeUpload(deps: CompletionDeps, id: VideoId, file: st
     platform.outboxRelay.notify();
     await live.status(id, 'uploaded');
   }
+  return true;
 }

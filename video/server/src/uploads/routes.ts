@@ -1,13 +1,14 @@
 /**
  * Mounts the tus server inside Fastify at `/v1/uploads`: the platform's Bearer auth runs
  * first (401 in the error envelope without a token), then the raw request goes to
- * tus-node-server, which streams the body itself (hence the pass-through content-type
- * parser and `reply.hijack()`).
+ * tus-node-server (through tus-bridge.ts), which streams the body itself (hence the
+ * pass-through content-type parser and `reply.hijack()`).
  */
 import type { Server } from '@tus/server';
 import type { HttpApp } from '@twin/platform';
 import { security } from '../ids.ts';
 import type { AccountId } from '../ids.ts';
+import { handleTus } from './tus-bridge.ts';
 import { requestAccounts } from './tus-server.ts';
 
 export async function uploadRoutes(app: HttpApp, deps: { tus: Server }): Promise<void> {
@@ -15,9 +16,10 @@ export async function uploadRoutes(app: HttpApp, deps: { tus: Server }): Promise
   app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
   const tags = ['video uploads'];
   const handle = async (request: { raw: import('node:http').IncomingMessage; auth?: { accountId: string } }, reply: { hijack(): void; raw: import('node:http').ServerResponse }) => {
-    if (request.auth) requestAccounts.set(request.raw, request.auth.accountId as AccountId);
     reply.hijack();
-    await deps.tus.handle(request.raw, reply.raw);
+    await handleTus(deps.tus, request.raw, reply.raw, (web) => {
+      if (request.auth) requestAccounts.set(web, request.auth.accountId as AccountId);
+    });
   };
   const schema = (summary: string) => ({ tags, summary, security });
   app.route({

@@ -1,17 +1,14 @@
 /**
  * The tus 1.0 server (creation, creation-with-upload, termination, expiration) behind
- * `/v1/uploads`. The upload id is the video id: creating an upload creates the video row
- * (`uploading`) after checking the channel, the size limit and the account's quota.
- * Every request on an existing upload is checked against its owner (another account → 404,
- * as if it did not exist). Bytes are staged with `@tus/file-store` under DATA_DIR/uploads
- * (its JSON config store survives restarts, so an upload resumes on a new process); the
- * finished file moves into the blob seam (see completion.ts).
+ * `/v1/uploads`. Clients address an upload by its video id (`/v1/uploads/<videoId>`);
+ * inside tus its id is the source's blob key (upload-ids.ts), so the datastore, which
+ * follows the blob seam (upload-store.ts), writes the bytes where they stay. Creating an
+ * upload creates the video row (`uploading`) after checking the channel, the size limit
+ * and the account's quota. Every request on an existing upload is checked against its
+ * owner (another account → 404, as if it did not exist). The datastore keeps its state
+ * outside the process, so an upload resumes on a restarted (or, on S3, another) server.
  */
-import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
-import { FileStore } from '@tus/file-store';
 import { Server } from '@tus/server';
-import type { Platform } from '@twin/platform';
 import { platformErrors, type ErrorSpec } from '@twin/platform';
 import { videoDb } from '../db.ts';
 import { videoErrors } from '../errors.ts';
@@ -19,13 +16,15 @@ import type { AccountId, VideoId } from '../ids.ts';
 import type { ChannelService } from '../channels/service.ts';
 import { accountUsedBytes, findVideo, insertVideo } from '../videos/store.ts';
 import { completeUpload, type CompletionDeps } from './completion.ts';
+import { sourceKey, uploadOfPathSegment, videoOfUpload } from './upload-ids.ts';
 import { parseUploadMetadata } from './upload-metadata.ts';
+import { createUploadStore, type UploadStore } from './upload-store.ts';
 
 /**
- * The account of each raw request, set by the Fastify route from the verified access
- * token. tus-node-server hands hooks a web Request whose `runtime.node.req` is the raw one.
+ * The account of each request, set by the Fastify route from the verified access token
+ * on the web Request it hands tus-node-server, which passes that Request to the hooks.
  */
-export const requestAccounts = new WeakMap<IncomingMessage, AccountId>();
+export const requestAccounts = new WeakMap<object, AccountId>();
 
 export interface TusDeps extends CompletionDeps {
   channels: ChannelService;
@@ -39,28 +38,26 @@ function failure(spec: ErrorSpec, message?: string) {
   return { status_code: spec.status, body: JSON.stringify({ error: { code: spec.code, message: message ?? spec.description, retryable: spec.retryable } }) };
 }
 
-export function uploadsDir(platform: Platform): string {
-  return join(platform.config.dataDir, 'uploads');
-}
-
-export function createTusServer(deps: TusDeps): { server: Server; store: FileStore } {
+export function createTusServer(deps: TusDeps): { server: Server; store: UploadStore } {
   const { platform } = deps;
   const db = videoDb(platform);
-  const store = new FileStore({ directory: uploadsDir(platform), expirationPeriodInMilliseconds: deps.expiryMs });
-  const accountOf = (req: object) => {
-    const raw = (req as { runtime?: { node?: { req: IncomingMessage } } }).runtime?.node?.req;
-    return ((raw && requestAccounts.get(raw)) ?? '') as AccountId;
-  };
+  const store = createUploadStore(platform, deps.expiryMs);
+  /** Uploads refused by validation whose bytes go once tus has answered. */
+  const refused = new Set<string>();
+  const accountOf = (req: object) => (requestAccounts.get(req) ?? '') as AccountId;
 
   const server = new Server({
     path: '/v1/uploads',
-    datastore: store,
-    relativeLocation: true,
+    datastore: store.datastore,
     maxSize: deps.maxBytes,
-    namingFunction: () => platform.ids.next(),
+    namingFunction: () => sourceKey(platform.ids.next() as VideoId),
+    // Location `/v1/uploads/<videoId>` (relative), and back from the URL's last segment.
+    generateUrl: (_req, { path, id }) => `${path}/${videoOfUpload(id) ?? ''}`,
+    getFileIdFromRequest: (_req, lastPath) => uploadOfPathSegment(lastPath),
     async onIncomingRequest(req, uploadId) {
       if (req.method === 'POST' || req.method === 'OPTIONS') return;
-      const video = await findVideo(db, uploadId as VideoId).catch(() => undefined);
+      const videoId = videoOfUpload(uploadId);
+      const video = videoId ? await findVideo(db, videoId).catch(() => undefined) : undefined;
       if (!video || video.accountId !== accountOf(req)) throw failure(platformErrors.not_found, 'No such upload.');
     },
     async onUploadCreate(req, upload) {
@@ -76,15 +73,16 @@ export function createTusServer(deps: TusDeps): { server: Server; store: FileSto
       }
       // A check then an insert: two concurrent creations may both pass at the edge; the overshoot is one upload at most per request in flight.
       if ((await accountUsedBytes(db, accountId)) + size > deps.quotaBytes) throw failure(videoErrors.quota_exceeded);
-      await insertVideo(db, { id: upload.id as VideoId, accountId, sizeBytes: size, ...meta });
+      await insertVideo(db, { id: videoOfUpload(upload.id)!, accountId, sizeBytes: size, ...meta });
       return { metadata: upload.metadata };
     },
     async onUploadFinish(_req, upload) {
+      const videoId = videoOfUpload(upload.id)!;
       try {
-        await completeUpload(deps, upload.id as VideoId, join(uploadsDir(platform), upload.id));
+        if (!(await completeUpload(deps, videoId))) refused.add(upload.id);
       } catch (error) {
-        // The bytes stay staged; the upload can be completed again by the sweeper or support. The client got them all.
-        platform.logger.error({ err: error, videoId: upload.id }, 'upload completion failed');
+        // The bytes stay as the source; the upload can be completed again by the sweeper or support. The client got them all.
+        platform.logger.error({ err: error, videoId }, 'upload completion failed');
       }
       return {};
     },
@@ -98,7 +96,14 @@ export function createTusServer(deps: TusDeps): { server: Server; store: FileSto
       return { status_code: status, body: JSON.stringify({ error: { code: spec.code, message, retryable: spec.retryable } }) };
     },
   });
-  // The staged bytes are in the blob seam (or refused) by now; drop them once the response is out (tus reads the upload while answering).
-  server.on('POST_FINISH', (_req: unknown, _res: unknown, upload: { id: string }) => void store.remove(upload.id).catch(() => undefined));
+  // Once the response is out (tus reads the upload while answering): tus's record of the
+  // upload goes, and so do the bytes of a refused one; an accepted one's are the source.
+  server.on('POST_FINISH', (_req: unknown, _res: unknown, upload: { id: string }) => {
+    const drop = refused.delete(upload.id);
+    void (async () => {
+      await store.forget(upload.id).catch(() => undefined);
+      if (drop) await platform.blob.delete(upload.id);
+    })().catch((error: unknown) => platform.logger.warn({ err: error, uploadId: upload.id }, 'dropping a refused upload failed'));
+  });
   return { server, store };
 }

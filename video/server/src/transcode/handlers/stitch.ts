@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { videoDb } from '../../db.ts';
 import { planLadder, stitchHls, type MediaInfo } from '../../media/index.ts';
-import { sourceKey } from '../../uploads/completion.ts';
+import { sourceKey } from '../../uploads/upload-ids.ts';
 import { findVideo } from '../../videos/store.ts';
 import { downloadPrefix, fetchToLocal } from '../blob-files.ts';
 import { finishVideo, renderStills } from '../finish-video.ts';

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { videoDb } from '../../db.ts';
 import { encodeAudio, planLadder, type MediaInfo } from '../../media/index.ts';
-import { sourceKey } from '../../uploads/completion.ts';
+import { sourceKey } from '../../uploads/upload-ids.ts';
 import { findVideo } from '../../videos/store.ts';
 import { fetchToLocal, uploadDirectory } from '../blob-files.ts';
 import type { JobHandler } from '../job-context.ts';

@@ -1,0 +1,85 @@
+/**
+ * The upload half of the `transcode` benchmark: one tus PATCH of `bytes` over loopback
+ * against a raw stream write of the same bytes to the same disk. The tus client runs in a
+ * worker thread, as a real client runs elsewhere: in the server's own thread it would
+ * take event-loop time from the server it measures. Both sides stream one repeated random
+ * block (no GiB buffer), 8 MiB at a time.
+ * Run as a worker, this file is the client: it sends the PATCH and posts the status back.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+
+const BLOCK_BYTES = 8 * 2 ** 20;
+
+/** The same bytes, `total` long, as a stream of one repeated random block. */
+export function repeatedBytes(block: Buffer, total: number): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= total) return void this.push(null);
+      const n = Math.min(block.length, total - sent);
+      sent += n;
+      this.push(n === block.length ? block : block.subarray(0, n));
+    },
+  });
+}
+
+/** Seconds to stream `bytes` into `file` (then removed). */
+export async function rawWriteSec(file: string, bytes: number): Promise<number> {
+  const block = randomBytes(BLOCK_BYTES);
+  const started = performance.now();
+  await pipeline(repeatedBytes(block, bytes), createWriteStream(file));
+  const sec = (performance.now() - started) / 1000;
+  await rm(file);
+  return sec;
+}
+
+interface ClientJob {
+  url: string;
+  token: string;
+  bytes: number;
+}
+
+/** Seconds for one tus PATCH of `bytes` at offset 0 to `url`, sent from a worker thread. */
+export function tusPatchSec(job: ClientJob): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: job });
+    let started = 0;
+    worker.on('message', (message: { ready?: true; status?: number; error?: string }) => {
+      if (message.ready) {
+        started = performance.now();
+        worker.postMessage('go');
+        return;
+      }
+      const sec = (performance.now() - started) / 1000;
+      void worker.terminate();
+      if (message.status === 204) resolve(sec);
+      else reject(new Error(`tus PATCH: ${message.status ?? message.error}`));
+    });
+    worker.once('error', reject);
+  });
+}
+
+function runClient(job: ClientJob): void {
+  const block = randomBytes(BLOCK_BYTES);
+  parentPort!.once('message', () => {
+    const req = request(job.url, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${job.token}`, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'content-length': String(job.bytes) },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => parentPort!.postMessage({ status: res.statusCode }));
+    });
+    pipeline(repeatedBytes(block, job.bytes), req).catch((error: unknown) => parentPort!.postMessage({ error: String(error) }));
+  });
+  // The random block is made before the clock starts.
+  parentPort!.postMessage({ ready: true });
+}
+
+if (!isMainThread && workerData) runClient(workerData as ClientJob);

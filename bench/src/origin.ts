@@ -1,0 +1,203 @@
+/**
+ * The `origin` benchmark: requests/s and GB/s for a 2 MB segment and a 1 KB playlist over
+ * keep-alive connections, from (a) our origin alone (the full platform stack reading the
+ * blob store), (b) the nginx edge of deploy/nginx with a warm cache, by a public and by a
+ * signed URL, and (c) nginx serving the same files from disk, all in one run, alternating
+ * targets within each round. Ratios are against (c). The playlist is driven by autocannon,
+ * the segment by keepalive-load.ts (autocannon cannot take 2 MB bodies at nginx's pace).
+ * Each server runs pinned to core 1 and
+ * autocannon to core 0 when taskset allows (the edge's origin sits idle while the edge is
+ * measured: every request is a cache HIT).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { freePort, renderEdgeConfig, startNginx, type RunningNginx } from '../../deploy/nginx/edge.ts';
+import type { VideoId } from '../../video/server/src/ids.ts';
+import { signedBase } from '../../video/server/src/playback/index.ts';
+import { pinned } from './http-load.ts';
+import { keepAliveLoad } from './keepalive-load.ts';
+import { machineDescription, median, printTable, writeReport } from './report.ts';
+
+type Target = 'origin' | 'edge' | 'edge_signed' | 'static';
+type File = 'segment' | 'playlist';
+const TARGETS: Target[] = ['static', 'edge', 'edge_signed', 'origin'];
+const CONNECTIONS: Record<File, number> = { segment: 10, playlist: 50 };
+
+interface Sample {
+  rps: number;
+  bytesPerSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** autocannon for the playlist; for the segment our keep-alive client, as autocannon cannot take 2 MB bodies fast enough (keepalive-load.ts). */
+async function measure(file: File, url: string, seconds: number): Promise<Sample> {
+  const connections = CONNECTIONS[file];
+  if (file === 'segment') {
+    const result = await keepAliveLoad(url, connections, seconds);
+    if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} non-2xx`);
+    return { rps: result.requestsPerSecond, bytesPerSecond: result.bytesPerSecond, p50: result.latencyP50Ms, p99: result.latencyP99Ms };
+  }
+  const result = await autocannon({ url, connections, pipelining: 1, duration: seconds });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.mean, bytesPerSecond: result.throughput.mean, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/** The origin in its own process (pinned like the nginx servers), with its video; resolves once it listens. */
+async function startOrigin(staticDir: string) {
+  const script = join(import.meta.dirname, 'servers', 'video-origin.ts');
+  const [command, args] = pinned ? ['taskset', ['-c', '1', process.execPath, script]] : [process.execPath, [script]];
+  const child = spawn(command as string, args as string[], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, STATIC_DIR: staticDir } });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the origin exited with ${code} before listening`)));
+  });
+  const info = JSON.parse(line) as { port: number; videoId: VideoId; secret: string; files: Record<File, string>; playlistBytes: number };
+  return {
+    ...info,
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+/** nginx serving `root` from disk, tuned as the edge is (one worker, sendfile, long keep-alive, no access log). */
+function staticConfig(port: number, root: string): string {
+  return `worker_processes 1;
+pid nginx.pid;
+error_log stderr warn;
+events { worker_connections 4096; }
+http {
+    client_body_temp_path client_body_temp;
+    proxy_temp_path proxy_temp;
+    fastcgi_temp_path fastcgi_temp;
+    uwsgi_temp_path uwsgi_temp;
+    scgi_temp_path scgi_temp;
+    access_log off;
+    server_tokens off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65s;
+    keepalive_requests 100000;
+    types { application/vnd.apple.mpegurl m3u8; video/iso.segment m4s; }
+    server {
+        listen 127.0.0.1:${port} backlog=4096;
+        root ${root};
+        etag on;
+        location ~ \\.m3u8$ { add_header Cache-Control "public, max-age=30"; }
+        location / { add_header Cache-Control "public, max-age=31536000, immutable"; }
+    }
+}
+`;
+}
+
+export async function run({ quick }: { quick: boolean }): Promise<void> {
+  const runs = quick ? 1 : 3;
+  const seconds = quick ? 3 : 10;
+  const staticDir = await mkdtemp(join(tmpdir(), 'bench-origin-static-'));
+  await chmod(staticDir, 0o755); // nginx workers run as another user when started as root
+  const origin = await startOrigin(staticDir);
+  const nginxCpus = pinned ? { cpus: '1' } : {};
+  const servers: RunningNginx[] = [];
+  try {
+    const edgePort = await freePort();
+    const edge = await startNginx(
+      await renderEdgeConfig({ listen: `127.0.0.1:${edgePort}`, origins: [`127.0.0.1:${origin.port}`], playbackSecret: origin.secret, workers: 1, videoRate: 1_000_000, videoBurst: 1_000_000, cacheMaxSize: '1g' }),
+      edgePort,
+      nginxCpus,
+    );
+    servers.push(edge);
+    const staticPort = await freePort();
+    const disk = await startNginx(staticConfig(staticPort, staticDir), staticPort, nginxCpus);
+    servers.push(disk);
+
+    const signed = signedBase(origin.secret, origin.videoId, Math.floor(Date.now() / 1000) + 86_400);
+    const urlOf = (target: Target, file: File): string => {
+      const name = origin.files[file];
+      switch (target) {
+        case 'origin':
+          return `http://127.0.0.1:${origin.port}/v/${origin.videoId}/hls/${name}`;
+        case 'edge':
+          return `${edge.url}/v/${origin.videoId}/hls/${name}`;
+        case 'edge_signed':
+          return `${edge.url}${signed}hls/${name}`;
+        case 'static':
+          return `${disk.url}/v/${origin.videoId}/hls/${name}`;
+      }
+    };
+
+    // Warm the edge cache and check that it is warm: a second request must be a HIT.
+    for (const target of ['edge', 'edge_signed'] as const) {
+      for (const file of Object.keys(CONNECTIONS) as File[]) {
+        for (let i = 0; i < 2; i++) {
+          const res = await fetch(urlOf(target, file));
+          await res.arrayBuffer();
+          if (i === 1 && res.headers.get('x-cache-status') !== 'HIT') throw new Error(`${urlOf(target, file)} is not cached: ${res.headers.get('x-cache-status')}`);
+        }
+      }
+    }
+
+    console.log(`origin: 2 MB segment (${CONNECTIONS.segment} connections) and ${origin.playlistBytes} B playlist (${CONNECTIONS.playlist} connections), keep-alive, ${seconds} s × ${runs} runs per target${pinned ? '; servers on core 1, autocannon on core 0' : ''}`);
+    const samples = new Map<string, Sample[]>();
+    for (let round = 0; round < runs; round++) {
+      for (const file of Object.keys(CONNECTIONS) as File[]) {
+        for (const target of TARGETS) {
+          const url = urlOf(target, file);
+          if (round === 0) await measure(file, url, 1); // warm-up: JIT, connections, page cache
+          const sample = await measure(file, url, seconds);
+          const key = `${target}_${file}`;
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+          console.log(`  run ${round + 1}/${runs} ${file.padEnd(8)} ${target.padEnd(11)} ${Math.round(sample.rps).toLocaleString('en-US').padStart(8)} req/s  ${(sample.bytesPerSecond / 1e9).toFixed(3)} GB/s`);
+        }
+      }
+    }
+
+    const metrics: Record<string, number> = {};
+    const baseline: Record<string, number> = {};
+    const ratio: Record<string, number> = {};
+    const rows: Parameters<typeof printTable>[0] = [];
+    for (const file of Object.keys(CONNECTIONS) as File[]) {
+      const figures = (target: Target) => {
+        const list = samples.get(`${target}_${file}`)!;
+        return { rps: median(list.map((s) => s.rps)), gbps: median(list.map((s) => s.bytesPerSecond)) / 1e9, p50: median(list.map((s) => s.p50)), p99: median(list.map((s) => s.p99)) };
+      };
+      const disk = figures('static');
+      Object.assign(baseline, { [`static_${file}_rps`]: disk.rps, [`static_${file}_gb_per_s`]: disk.gbps, [`static_${file}_p99_ms`]: disk.p99 });
+      for (const target of TARGETS.filter((t) => t !== 'static')) {
+        const ours = figures(target);
+        Object.assign(metrics, { [`${target}_${file}_rps`]: ours.rps, [`${target}_${file}_gb_per_s`]: ours.gbps, [`${target}_${file}_p50_ms`]: ours.p50, [`${target}_${file}_p99_ms`]: ours.p99 });
+        ratio[`${target}_vs_static_${file}`] = ours.rps / disk.rps;
+        rows.push({ metric: `${file} ${target.replace('_', ' ')} vs nginx static`, ours: ours.rps, baseline: disk.rps, ratio: ours.rps / disk.rps, unit: 'req/s' });
+        rows.push({ metric: `${file} ${target.replace('_', ' ')} vs nginx static`, ours: ours.gbps, baseline: disk.gbps, unit: 'GB/s' });
+      }
+    }
+    console.log('');
+    printTable(rows);
+    const path = writeReport({
+      name: 'origin',
+      machine: machineDescription(),
+      date: new Date().toISOString(),
+      runs,
+      metrics,
+      baseline,
+      ratio,
+      notes: [
+        `Medians of ${runs} runs of ${seconds} s per target, targets alternating within each round, all over keep-alive connections: the ${origin.playlistBytes} B playlist with autocannon (${CONNECTIONS.playlist} connections); the 2 MB segment with bench/src/keepalive-load.ts (${CONNECTIONS.segment} connections), since autocannon tops out near 35 req/s on 2 MB bodies here (it measured itself, not the servers).`,
+        `${pinned ? 'Each server pinned to core 1 (nginx: one worker), autocannon pinned to core 0' : 'Not pinned (taskset unavailable)'}; the machine was shared with other work while measuring, so absolute figures move between runs — the ratios, measured in the same rounds, are the result.`,
+        'origin: the full platform stack (ROLE=api, embedded engines, one pino access line per request to /dev/null): route, video status and visibility (remembered 1 s), blob seam (local directory: open, sidecar etag, stream).',
+        'edge: deploy/nginx/edge.conf.template with a warm cache (every request a HIT), public URL and signed URL (secure_link MD5 per request); limit_req on with a rate too high to trigger. static: nginx serving the same files from disk with sendfile.',
+      ],
+    });
+    console.log(`\nwrote ${path}`);
+  } finally {
+    for (const server of servers) await server.stop();
+    await origin.stop();
+    await rm(staticDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The origin's HTTP surface: `GET`/`HEAD /v/{id}/…` serves a ready video's files from the
+ * blob seam (`videos/{id}/…`), with the signed form `/v/{id}/{expires}/{sig}/…` for
+ * unlisted and private videos, and CORS so players on any site can fetch them (with the
+ * preflight a Range or If-None-Match header triggers).
+ *
+ * These routes skip the platform's per-IP rate limit: behind an edge every request comes
+ * from a handful of edge addresses, which one bucket would throttle together; the edge
+ * limits each client itself (`limit_req`), and a file read costs no write anywhere. Nor do
+ * they write an access line per file (a player fetches one every few seconds; that log is
+ * the edge's): RED metrics still count every request, and failures are still logged.
+ */
+import { Type } from 'typebox';
+import type { HttpApp } from '@twin/platform';
+import type { BlobStore } from '@twin/platform/blob';
+import { AppError } from '@twin/platform';
+import { videoErrors } from '../errors.ts';
+import { IdSchema } from '../ids.ts';
+import { parsePlaybackPath } from '../playback/index.ts';
+import type { CachePolicyOptions } from './cache-policy.ts';
+import { serveFile } from './serve-file.ts';
+import type { VideoAccess } from './video-access.ts';
+
+export interface OriginRoutesOptions {
+  blob: BlobStore;
+  access: VideoAccess;
+  policy: CachePolicyOptions;
+}
+
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'content-length, content-range, accept-ranges, etag, last-modified, x-request-id',
+};
+const PREFLIGHT = {
+  ...CORS,
+  'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+  'access-control-allow-headers': 'range, if-none-match, if-modified-since, if-range',
+  'access-control-max-age': '86400',
+};
+
+const params = Type.Object({
+  id: IdSchema,
+  '*': Type.String({ description: 'The file under the video’s prefix (`hls/master.m3u8`, `hls/720p/seg-1.m4s`, `poster.jpg`, `storyboard/storyboard.vtt`), after `{expires}/{sig}/` for a signed URL.' }),
+});
+const headers = Type.Object({
+  range: Type.Optional(Type.String({ description: 'One byte range, `bytes=start-end`, `bytes=start-` or `bytes=-suffix` (206); several are answered with the whole file.' })),
+  'if-none-match': Type.Optional(Type.String()),
+  'if-modified-since': Type.Optional(Type.String()),
+  'if-range': Type.Optional(Type.String()),
+});
+
+export async function originRoutes(app: HttpApp, o: OriginRoutesOptions): Promise<void> {
+  const tags = ['playback'];
+  // Every answer of this scope, errors included, is readable by a player on another site.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(CORS);
+    done();
+  });
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/v/:id/*',
+    config: { rateLimit: false },
+    logLevel: 'warn',
+    schema: {
+      tags,
+      summary: 'A ready video’s playlist, segment, poster or storyboard, streamed: Range (206/416), ETag and Last-Modified (304), immutable caching of segments',
+      description:
+        'Public videos: `/v/{id}/hls/master.m3u8`. Unlisted and private: the signed URL from the video’s detail, `/v/{id}/{expires}/{sig}/hls/master.m3u8`; playlists name their files relatively, so the token carries to every segment. 403 for a tampered, expired or other video’s token; 404 for an unknown, deleted or unready video.',
+      params,
+      headers,
+    },
+    handler: async (request, reply) => {
+      const path = parsePlaybackPath(`${request.params.id}/${request.params['*']}`);
+      if (!path) throw new AppError(videoErrors.video_file_not_found);
+      await o.access.authorize(path);
+      const h = request.headers;
+      const answer = await serveFile(o.blob, `videos/${path.videoId}/${path.file}`, path.file, {
+        method: request.method as 'GET' | 'HEAD',
+        range: h.range,
+        ifNoneMatch: h['if-none-match'],
+        ifModifiedSince: h['if-modified-since'],
+        ifRange: h['if-range'],
+      }, o.policy);
+      reply.code(answer.status).headers(answer.headers);
+      return reply.send(answer.body);
+    },
+  });
+
+  app.options('/v/*', { config: { rateLimit: false }, logLevel: 'warn', schema: { tags, summary: 'CORS preflight for players fetching video files' } }, (_request, reply) => {
+    reply.code(204).headers(PREFLIGHT).send();
+  });
+}

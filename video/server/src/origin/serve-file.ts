@@ -1,0 +1,102 @@
+/**
+ * One file of a video answered from the blob seam, as an HTTP response without the HTTP
+ * server: 200 with the body streamed, 206 for one byte range, 304 when the client's copy
+ * is current, HEAD without opening the body, 416 for a range past the end. Validators
+ * (strong ETag, Last-Modified) are the blob's own, so every origin node answers alike and
+ * an edge can revalidate with a 304 that carries no bytes.
+ *
+ * A plain GET (the common case: a player fetching a segment) costs one `get`. Conditional
+ * and ranged requests look first (`head`), then open the range; should the object be
+ * replaced in between (a master rewritten for a caption), the answer is decided again on
+ * the new version, so validators and bytes always belong to the same one.
+ */
+import type { Readable } from 'node:stream';
+import { AppError } from '@twin/platform';
+import { BlobNotFoundError, BlobRangeNotSatisfiableError, InvalidBlobKeyError, type BlobInfo, type BlobStore } from '@twin/platform/blob';
+import { videoErrors } from '../errors.ts';
+import { cacheHeaders, type CachePolicyOptions } from './cache-policy.ts';
+import { ifRangeHolds, isNotModified } from './conditional.ts';
+import { parseRange } from './http-range.ts';
+
+export interface FileRequest {
+  method: 'GET' | 'HEAD';
+  range?: string | undefined;
+  ifNoneMatch?: string | undefined;
+  ifModifiedSince?: string | undefined;
+  ifRange?: string | undefined;
+}
+
+export interface FileResponse {
+  status: 200 | 206 | 304;
+  headers: Record<string, string>;
+  /** The bytes to send (GET 200/206); the caller must send or destroy it. */
+  body?: Readable;
+}
+
+const notFound = () => new AppError(videoErrors.video_file_not_found);
+
+function validators(info: BlobInfo, file: string, policy: CachePolicyOptions): Record<string, string> {
+  return { etag: info.etag, 'last-modified': info.lastModified.toUTCString(), ...cacheHeaders(file, policy) };
+}
+
+function entityHeaders(info: BlobInfo, file: string, policy: CachePolicyOptions, length: number): Record<string, string> {
+  return {
+    'content-type': info.contentType ?? 'application/octet-stream',
+    'content-length': String(length),
+    'accept-ranges': 'bytes',
+    ...validators(info, file, policy),
+  };
+}
+
+/** Maps the seam's failures to the client's: a key that cannot exist is simply not there. */
+async function guard<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof BlobNotFoundError || error instanceof InvalidBlobKeyError) throw notFound();
+    throw error;
+  }
+}
+
+export async function serveFile(blob: BlobStore, key: string, file: string, request: FileRequest, policy: CachePolicyOptions): Promise<FileResponse> {
+  const conditional = request.ifNoneMatch !== undefined || request.ifModifiedSince !== undefined;
+  // Range is defined for GET only (RFC 9110 §14.2); HEAD ignores it.
+  const ranged = request.method === 'GET' && request.range !== undefined;
+  if (request.method === 'GET' && !conditional && !ranged) {
+    const { body, info } = await guard(() => blob.get(key));
+    return { status: 200, headers: entityHeaders(info, file, policy, info.size), body };
+  }
+  // Once more at most: a second replacement within one request is not worth chasing.
+  for (let attempt = 0; ; attempt++) {
+    const info = await guard(() => blob.head(key));
+    if (!info) throw notFound();
+    if (isNotModified({ 'if-none-match': request.ifNoneMatch, 'if-modified-since': request.ifModifiedSince }, info)) {
+      return { status: 304, headers: validators(info, file, policy) };
+    }
+    if (request.method === 'HEAD') return { status: 200, headers: entityHeaders(info, file, policy, info.size) };
+    const range = ranged && ifRangeHolds(request.ifRange, info) ? parseRange(request.range, info.size) : { kind: 'whole' as const };
+    if (range.kind === 'unsatisfiable') {
+      throw new AppError(videoErrors.range_not_satisfiable, undefined, { headers: { 'content-range': `bytes */${info.size}`, ...validators(info, file, policy) } });
+    }
+    let read;
+    try {
+      read = await guard(() => blob.get(key, range.kind === 'range' ? { range: { start: range.start, end: range.end } } : {}));
+    } catch (error) {
+      // Replaced by a shorter object since the head: decide again on what is there now.
+      if (error instanceof BlobRangeNotSatisfiableError && attempt === 0) continue;
+      if (error instanceof BlobRangeNotSatisfiableError) throw new AppError(videoErrors.range_not_satisfiable, undefined, { headers: { 'content-range': `bytes */${error.size}` } });
+      throw error;
+    }
+    if (read.info.etag !== info.etag && attempt === 0) {
+      read.body.destroy();
+      continue;
+    }
+    if (range.kind === 'whole' || !read.range) return { status: 200, headers: entityHeaders(read.info, file, policy, read.info.size), body: read.body };
+    const { start, end } = read.range;
+    return {
+      status: 206,
+      headers: { ...entityHeaders(read.info, file, policy, end - start + 1), 'content-range': `bytes ${start}-${end}/${read.info.size}` },
+      body: read.body,
+    };
+  }
+}

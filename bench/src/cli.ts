@@ -5,6 +5,10 @@ const benchmarks: Record<string, () => Promise<{ run: (options: { quick: boolean
   platform: () => import('./platform.ts'),
   chat: () => import('./chat.ts'),
   transcode: () => import('./transcode.ts'),
+  views: () => import('./views.ts'),
+  origin: () => import('./origin.ts'),
+  search: () => import('./search.ts'),
+  mls: () => import('./mls.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -1,9 +1,15 @@
-/** Channels: an account creates and reads its own; another account's channel does not exist for it (404). */
+/**
+ * Channels: an account creates its own; anyone reads one (a channel is public, as on
+ * YouTube); only its owner renames or deletes it (another account gets 403
+ * channel_not_owned, an unknown id 404). Deleting a channel deletes its videos, announced
+ * by `video.deleted` events written in the same transaction.
+ */
 import { AppError, type Platform } from '@twin/platform';
 import { videoDb } from '../db.ts';
 import { videoErrors } from '../errors.ts';
 import { isStorableId, type AccountId, type ChannelId } from '../ids.ts';
-import { findOwnedChannel, insertChannel, listChannels, type ChannelRow } from './store.ts';
+import { writeVideoEvents } from '../videos/events.ts';
+import { deleteChannel, findChannel, findOwnedChannel, insertChannel, listChannels, updateChannel, type ChannelRow } from './store.ts';
 
 export class ChannelService {
   readonly #platform: Platform;
@@ -26,6 +32,36 @@ export class ChannelService {
   async getOwned(accountId: AccountId, id: string): Promise<ChannelRow> {
     const channel = isStorableId(id) ? await findOwnedChannel(videoDb(this.#platform), accountId, id as ChannelId) : undefined;
     if (!channel) throw new AppError(videoErrors.channel_not_found);
+    return channel;
+  }
+
+  /** Any channel; 404 channel_not_found when there is none. */
+  async get(id: string): Promise<ChannelRow> {
+    const channel = isStorableId(id) ? await findChannel(videoDb(this.#platform), id as ChannelId) : undefined;
+    if (!channel) throw new AppError(videoErrors.channel_not_found);
+    return channel;
+  }
+
+  async update(caller: AccountId, id: string, change: { name?: string; description?: string }): Promise<ChannelRow> {
+    const channel = await this.#owned(caller, id);
+    await updateChannel(videoDb(this.#platform), channel.id, change);
+    return { ...channel, ...change };
+  }
+
+  async delete(caller: AccountId, id: string): Promise<void> {
+    const channel = await this.#owned(caller, id);
+    await videoDb(this.#platform)
+      .transaction()
+      .execute(async (trx) => {
+        const videoIds = await deleteChannel(trx, channel.id);
+        await writeVideoEvents(this.#platform.bus, trx, [{ type: 'video.deleted', payload: { videoIds } }]);
+      });
+    this.#platform.outboxRelay.notify();
+  }
+
+  async #owned(caller: AccountId, id: string): Promise<ChannelRow> {
+    const channel = await this.get(id);
+    if (channel.accountId !== caller) throw new AppError(videoErrors.channel_not_owned);
     return channel;
   }
 }

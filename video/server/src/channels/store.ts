@@ -1,6 +1,7 @@
-/** SQL of channels: insert, list an account's channels, read one owned by an account. */
+/** SQL of channels: insert, list an account's channels, read one (owned or any), update, delete with its videos. */
+import type { Kysely } from 'kysely';
 import type { VideoDb } from '../db.ts';
-import type { AccountId, ChannelId } from '../ids.ts';
+import type { AccountId, ChannelId, VideoId } from '../ids.ts';
 
 export interface ChannelRow {
   id: ChannelId;
@@ -29,4 +30,23 @@ export async function listChannels(db: VideoDb, accountId: AccountId): Promise<C
 export async function findOwnedChannel(db: VideoDb, accountId: AccountId, id: ChannelId): Promise<ChannelRow | undefined> {
   const row = await db.selectFrom('video_channel').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
   return row ? toChannel(row) : undefined;
+}
+
+/** Any account's channel: channels are public, like their published videos. */
+export async function findChannel(db: VideoDb, id: ChannelId): Promise<ChannelRow | undefined> {
+  const row = await db.selectFrom('video_channel').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toChannel(row) : undefined;
+}
+
+export async function updateChannel(db: VideoDb, id: ChannelId, change: { name?: string; description?: string }): Promise<void> {
+  await db.updateTable('video_channel').set(change).where('id', '=', id).execute();
+}
+
+/** Deletes the channel and its videos (their captions and progress cascade); resolves the ids of the videos removed. */
+export async function deleteChannel(db: Kysely<any>, id: ChannelId): Promise<VideoId[]> {
+  const videos = db as VideoDb;
+  const ids = (await videos.selectFrom('video').select('id').where('channel_id', '=', id).execute()).map((r) => String(r.id) as VideoId);
+  await videos.deleteFrom('video').where('channel_id', '=', id).execute();
+  await videos.deleteFrom('video_channel').where('id', '=', id).execute();
+  return ids;
 }

@@ -1,11 +1,15 @@
 /**
- * HTTP surface of videos for their owner: read one (status, progress, failure reason,
- * metadata) and watch it live through Server-Sent Events. The public catalog is the
- * "Video delivery and catalog" issue.
+ * HTTP surface of a video: its detail as the caller may see it (catalog/visibility.ts:
+ * the owner sees everything, including the failure reason and the source probe; anyone
+ * else a public or unlisted ready video's public fields), and, for its owner, its
+ * processing watched live through Server-Sent Events.
  */
 import { Type } from 'typebox';
 import type { HttpApp } from '@twin/platform';
 import { IdSchema, security, type AccountId } from '../ids.ts';
+import { isOwner } from '../catalog/visibility.ts';
+import type { CatalogService, VideoDetail } from '../catalog/service.ts';
+import { PlaybackLinksSchema, type PlaybackUrls } from '../playback/index.ts';
 import type { LiveEvent } from './live.ts';
 import type { OwnedVideo, VideoService } from './service.ts';
 import { VIDEO_FAILURE_REASONS, VIDEO_STATUSES, VISIBILITIES } from './status.ts';
@@ -16,18 +20,23 @@ const Video = Type.Object({
   title: Type.String(),
   description: Type.String(),
   tags: Type.Array(Type.String()),
-  filename: Type.String(),
+  filename: Type.Optional(Type.String({ description: 'Owner only.' })),
   visibility: Type.Enum(VISIBILITIES),
   status: Type.Enum(VIDEO_STATUSES),
-  failureReason: Type.Union([Type.Enum(VIDEO_FAILURE_REASONS), Type.Null()]),
-  failureMessage: Type.Union([Type.String(), Type.Null()]),
+  failureReason: Type.Optional(Type.Union([Type.Enum(VIDEO_FAILURE_REASONS), Type.Null()], { description: 'Owner only.' })),
+  failureMessage: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Owner only.' })),
   progress: Type.Number({ minimum: 0, maximum: 1 }),
-  sizeBytes: Type.Integer(),
+  sizeBytes: Type.Optional(Type.Integer({ description: 'Owner only.' })),
   durationSec: Type.Union([Type.Number(), Type.Null()]),
   width: Type.Union([Type.Integer(), Type.Null()]),
   height: Type.Union([Type.Integer(), Type.Null()]),
-  source: Type.Unknown({ description: 'Probe of the source (container, codecs, fps) once uploaded.' }),
-  outputs: Type.Unknown({ description: 'Once ready: blob keys of the master playlist, rungs (size, codecs, segments), poster and storyboard.' }),
+  source: Type.Optional(Type.Unknown({ description: 'Owner only: probe of the source (container, codecs, fps) once uploaded.' })),
+  outputs: Type.Optional(Type.Unknown({ description: 'Owner only: once ready, blob keys of the master playlist, rungs (size, codecs, segments), poster and storyboard.' })),
+  rungs: Type.Array(Type.Object({ name: Type.String(), width: Type.Integer(), height: Type.Integer(), bandwidth: Type.Integer() }), { description: 'Once ready: the renditions of the ladder, best first.' }),
+  viewCount: Type.Integer({ description: 'Views written to SQL so far (lags by up to VIDEO_VIEW_FLUSH_INTERVAL).' }),
+  poster: Type.Union([Type.String(), Type.Null()], { description: 'Once ready: poster URL (signed like the playback links).' }),
+  storyboard: Type.Union([Type.String(), Type.Null()], { description: 'Once ready: storyboard WebVTT URL (its cues point into the sprite beside it).' }),
+  playback: Type.Union([PlaybackLinksSchema, Type.Null()], { description: 'Once ready: where a player fetches it (signed for unlisted and private videos).' }),
   createdAt: Type.Integer(),
   updatedAt: Type.Integer(),
 });
@@ -58,15 +67,43 @@ export function videoBody(v: OwnedVideo) {
 
 const KEEPALIVE_MS = 15_000;
 
-export async function videoRoutes(app: HttpApp, deps: { videos: VideoService }): Promise<void> {
-  const { videos } = deps;
+/** What anyone who may see the video gets; the owner also gets the fields of videoBody. */
+function publicBody(v: VideoDetail) {
+  const { filename, failureReason, failureMessage, sizeBytes, source, outputs, ...rest } = videoBody(v);
+  void filename, failureReason, failureMessage, sizeBytes, source, outputs;
+  return rest;
+}
+
+function rungsOf(outputs: unknown) {
+  const rungs = (outputs as { rungs?: Array<{ name: string; width: number; height: number; bandwidth?: number }> } | null)?.rungs ?? [];
+  return rungs.map((r) => ({ name: r.name, width: r.width, height: r.height, bandwidth: r.bandwidth ?? 0 }));
+}
+
+export async function videoRoutes(app: HttpApp, deps: { videos: VideoService; catalog: CatalogService; playback: PlaybackUrls }): Promise<void> {
+  const { videos, catalog, playback } = deps;
   const tags = ['videos'];
   const params = Type.Object({ id: IdSchema });
 
   app.get(
     '/v1/videos/:id',
-    { config: { auth: 'required' }, schema: { tags, summary: 'Read one of the caller’s videos with its processing state', security, params, response: { 200: Video } } },
-    async (request) => videoBody(await videos.getOwned(request.auth!.accountId as AccountId, request.params.id)),
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: 'A video’s detail: status, progress, playback links, poster, storyboard, rungs, duration, view count',
+        description: 'Its owner sees any of its videos with every field; anyone else (signed in or not) a public or unlisted video once ready; otherwise 404 video_not_found.',
+        security: [...security, {}],
+        params,
+        response: { 200: Video },
+      },
+    },
+    async (request) => {
+      const caller = request.auth?.accountId as AccountId | undefined;
+      const video = await catalog.detail(caller, request.params.id);
+      const links = playback.linksFor(video, caller);
+      const extra = { rungs: rungsOf(video.outputs), viewCount: video.viewCount, poster: links?.poster ?? null, storyboard: links?.storyboard ?? null, playback: links };
+      return { ...(isOwner(video, caller) ? videoBody(video) : publicBody(video)), ...extra };
+    },
   );
 
   app.get(

@@ -29,6 +29,8 @@ export interface VideoRow {
   outputs: unknown;
   /** Parallel mode: parts (chunks + audio) planned, or null in single mode. */
   chunksTotal: number | null;
+  /** Written behind by views/, so it lags by up to one flush interval. */
+  viewCount: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -55,6 +57,7 @@ function toVideo(row: Row): VideoRow {
     sourceInfo: row.source_info ? JSON.parse(row.source_info) : null,
     outputs: row.outputs ? JSON.parse(row.outputs) : null,
     chunksTotal: row.chunks_total === null ? null : Number(row.chunks_total),
+    viewCount: Number(row.view_count ?? 0),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

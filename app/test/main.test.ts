@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -45,11 +46,18 @@ test('npm start serves the probes, prints where to open it, and exits 0 on SIGTE
 test('a request in flight when SIGTERM arrives still completes', async () => {
   const app = start({});
   const url = await app.url;
-  // Account creation spends ~50 ms in scrypt: long enough to be in flight at the signal.
-  const pending = fetch(`${url}/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'drain_me', password: 'long enough pw' }) });
-  await new Promise((r) => setTimeout(r, 30));
+  // The headers go first and the body only after the signal, so the request is surely in
+  // flight (routed, waiting for its body) when SIGTERM arrives, however loaded the machine.
+  const body = JSON.stringify({ handle: 'drain_me', password: 'long enough pw' });
+  const req = request(`${url}/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  const response = once(req, 'response') as Promise<[IncomingMessage]>;
+  req.flushHeaders();
+  await new Promise((r) => setTimeout(r, 200));
   app.child.kill('SIGTERM');
-  assert.equal((await pending).status, 201);
+  req.end(body);
+  const [res] = await response;
+  res.resume();
+  assert.equal(res.statusCode, 201);
   const [code] = await once(app.child, 'exit');
   assert.equal(code, 0);
 });

@@ -5,4 +5,5 @@
 export { isReachable, skipUnlessReachable, testEngines, uniqueTestName } from './engines.ts';
 export { waitFor } from './wait.ts';
 export { startTestCluster, startTestPlatform, type EngineSet, type TestCluster, type TestPlatform, type TestPlatformOptions } from './test-platform.ts';
+export { openDistributedNamespace, type DistributedNamespace } from './distributed-namespace.ts';
 export { forEachEngineSet, json } from './engine-sets.ts';

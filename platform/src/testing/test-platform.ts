@@ -7,17 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '../config/index.ts';
 import type { HttpApp } from '../http/app.ts';
-import { s3rverCredentials, startS3rver } from '../blob/s3-test-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { featureMigrations, loadFeatureSettings, startFeatures, type Feature } from '../feature.ts';
 import { createPlatform, type Platform } from '../platform.ts';
-import { dropSchema } from '../sql/index.ts';
 import { createPlatformApp } from '../platform-app.ts';
-import { testEngines, uniqueTestName } from './engines.ts';
+import { openDistributedNamespace } from './distributed-namespace.ts';
 
 export type EngineSet = 'embedded' | 'distributed';
 
@@ -51,29 +47,17 @@ export async function startTestCluster(engines: EngineSet, count: number, env: R
   if (engines === 'embedded' && count > 1) throw new Error('the embedded engines are one process: a cluster needs the distributed set');
   const features = options.features ?? [];
   const dataDir = mkdtempSync(join(tmpdir(), 'twin-test-'));
-  const name = uniqueTestName('t');
-  const s3 = engines === 'distributed' ? await startS3rver(['twin-test']) : undefined;
-  const distributed = s3
-    ? {
-        DATABASE_URL: testEngines.postgres,
-        REDIS_URL: testEngines.redis,
-        NATS_URL: testEngines.nats,
-        S3_ENDPOINT: s3.endpoint,
-        S3_BUCKET: 'twin-test',
-        S3_ACCESS_KEY_ID: s3rverCredentials.accessKeyId,
-        S3_SECRET_ACCESS_KEY: s3rverCredentials.secretAccessKey,
-      }
-    : {};
+  const namespace = engines === 'distributed' ? await openDistributedNamespace('t') : undefined;
   const nodes: Array<TestPlatform & { stop(): Promise<void> }> = [];
   // One after the other: the first runs the migrations.
   for (let i = 0; i < count; i++) {
-    const fullEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...distributed, ...(count > 1 ? { NODE_ID: String(i + 1) } : {}), ...env };
+    const fullEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...namespace?.env, ...(count > 1 ? { NODE_ID: String(i + 1) } : {}), ...env };
     const config = loadConfig(fullEnv);
     const settings = loadFeatureSettings(features, fullEnv);
     const platform = await createPlatform(config, {
       migrations: featureMigrations(features),
       logger: createLogger({ level: 'silent' }),
-      ...(engines === 'distributed' ? { sqlSchema: name, cacheKeyPrefix: `${name}:`, busNamespace: name } : {}),
+      ...(namespace ? { sqlSchema: namespace.name, cacheKeyPrefix: `${namespace.name}:`, busNamespace: namespace.name } : {}),
     });
     const running = await startFeatures(platform, settings);
     const app = await createPlatformApp(platform);
@@ -91,13 +75,7 @@ export async function startTestCluster(engines: EngineSet, count: number, env: R
     if (closed) return;
     closed = true;
     for (const node of nodes) await node.stop();
-    if (engines === 'distributed') {
-      await dropSchema(testEngines.postgres, name);
-      const nc = await connect({ servers: testEngines.nats });
-      await (await jetstreamManager(nc)).streams.delete(name).catch(() => false);
-      await nc.close();
-    }
-    await s3?.close();
+    await namespace?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   // A single node's close() tears the whole set down, as before.

@@ -8,17 +8,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { createBlobStore, type BlobStore } from '@twin/platform/blob';
-import { dropSchema } from '@twin/platform/sql';
-import { testEngines, uniqueTestName, type EngineSet } from '@twin/platform/testing';
-// The platform's s3rver starter is not exported from its testing entry; the same file test-platform.ts uses.
-import { s3rverCredentials, startS3rver, type RunningS3rver } from '../../../platform/src/blob/s3-test-server.ts';
+import { openDistributedNamespace, type EngineSet } from '@twin/platform/testing';
 import { NAMESPACED_MAIN, startServerProcess, type ServerProcess } from './server-process.ts';
 
 export interface ProcessEngines {
   readonly dataDir: string;
+  /** The PostgreSQL schema (and key prefix, stream) on the distributed engines. */
+  readonly namespace?: string;
   /** The blob store the processes use, opened by the test itself. */
   readonly blob: BlobStore;
   /** Starts a server process on these engines (NODE_ID distinct per process). */
@@ -28,41 +25,18 @@ export interface ProcessEngines {
 
 export async function processEngines(engines: EngineSet): Promise<ProcessEngines> {
   const dataDir = await mkdtemp(join(tmpdir(), 'video-processes-'));
-  const namespace = uniqueTestName('vp');
-  let s3: RunningS3rver | undefined;
-  let env: Record<string, string> = { DATA_DIR: dataDir };
-  let blob: BlobStore;
-  if (engines === 'distributed') {
-    s3 = await startS3rver(['twin-test']);
-    env = {
-      ...env,
-      TEST_NAMESPACE: namespace,
-      DATABASE_URL: testEngines.postgres,
-      REDIS_URL: testEngines.redis,
-      NATS_URL: testEngines.nats,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: 'twin-test',
-      S3_ACCESS_KEY_ID: s3rverCredentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3rverCredentials.secretAccessKey,
-    };
-    blob = createBlobStore({ s3: { endpoint: s3.endpoint, bucket: 'twin-test', region: 'us-east-1', ...s3rverCredentials, forcePathStyle: true } });
-  } else {
-    blob = createBlobStore({ dir: join(dataDir, 'blobs') });
-  }
+  const namespace = engines === 'distributed' ? await openDistributedNamespace('vp') : undefined;
+  const env = { DATA_DIR: dataDir, ...(namespace ? { ...namespace.env, TEST_NAMESPACE: namespace.name } : {}) };
+  const blob = createBlobStore(namespace ? { s3: namespace.s3 } : { dir: join(dataDir, 'blobs') });
   let nodeId = 1;
   return {
     dataDir,
+    ...(namespace ? { namespace: namespace.name } : {}),
     blob,
     start: (extra) => startServerProcess({ ...env, NODE_ID: String(nodeId++), ...extra }, NAMESPACED_MAIN),
     async close() {
       await blob.close();
-      if (engines === 'distributed') {
-        await dropSchema(testEngines.postgres, namespace);
-        const nc = await connect({ servers: testEngines.nats });
-        await (await jetstreamManager(nc)).streams.delete(namespace).catch(() => false);
-        await nc.close();
-      }
-      await s3?.close();
+      await namespace?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

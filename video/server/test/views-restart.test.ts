@@ -8,36 +8,26 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
-import { createSqlEngine, dropSchema, type SqlEngine } from '@twin/platform/sql';
-import { skipUnlessReachable, testEngines, uniqueTestName, waitFor } from '@twin/platform/testing';
+import { createSqlEngine, type SqlEngine } from '@twin/platform/sql';
+import { skipUnlessReachable, testEngines, waitFor } from '@twin/platform/testing';
 import type { VideoDb } from '../src/db.ts';
 import type { AccountId, ChannelId, VideoId } from '../src/ids.ts';
 import { insertVideo, transition } from '../src/videos/store.ts';
-import { NAMESPACED_MAIN, startServerProcess, type ServerProcess } from './server-process.ts';
+import { processEngines, type ProcessEngines } from './process-engines.ts';
+import type { ServerProcess } from './server-process.ts';
 
 const missing = (await Promise.all((['postgres', 'redis', 'nats'] as const).map((e) => skipUnlessReachable(e)))).find(Boolean) ?? false;
 
 for (const engines of ['embedded', 'distributed'] as const) {
   describe(`view write-behind across process restarts (${engines === 'embedded' ? 'embedded engines' : 'postgres + redis + nats'}, real processes)`, { skip: engines === 'distributed' && missing }, () => {
-    const namespace = uniqueTestName('vw');
-    let dataDir: string;
+    let processes: ProcessEngines;
     let server: ServerProcess | undefined;
     let sql: SqlEngine;
     let videoId: VideoId;
     let viewer = 0;
-    const shared = () => ({
-      DATA_DIR: dataDir,
-      VIDEO_VIEW_MIN_WATCH: '0ms',
-      ...(engines === 'distributed' ? { DATABASE_URL: testEngines.postgres, REDIS_URL: testEngines.redis, NATS_URL: testEngines.nats, TEST_NAMESPACE: namespace } : {}),
-    });
-    const startServer = (flushInterval: string) => startServerProcess({ ...shared(), VIDEO_VIEW_FLUSH_INTERVAL: flushInterval }, NAMESPACED_MAIN);
+    const startServer = (flushInterval: string) => processes.start({ VIDEO_VIEW_MIN_WATCH: '0ms', VIDEO_VIEW_FLUSH_INTERVAL: flushInterval });
     const post = async (path: string, body: unknown, token?: string) => {
       const res = await fetch(`${server!.base}${path}`, {
         method: 'POST',
@@ -58,9 +48,9 @@ for (const engines of ['embedded', 'distributed'] as const) {
       Number((await (sql.db as VideoDb).selectFrom('video').select('view_count').where('id', '=', videoId).executeTakeFirstOrThrow()).view_count);
 
     before(async () => {
-      dataDir = await mkdtemp(join(tmpdir(), 'video-views-restart-'));
+      processes = await processEngines(engines);
       server = await startServer('200ms');
-      sql = createSqlEngine({ databaseUrl: engines === 'distributed' ? testEngines.postgres : undefined, sqliteFile: join(dataDir, 'db', 'twin.sqlite'), schema: namespace });
+      sql = createSqlEngine({ databaseUrl: processes.namespace ? testEngines.postgres : undefined, sqliteFile: join(processes.dataDir, 'db', 'twin.sqlite'), schema: processes.namespace });
       const handle = `u${randomBytes(5).toString('hex')}`;
       assert.equal((await post('/v1/accounts', { handle, password: 'correct horse battery' })).status, 201);
       const { accessToken, accountId } = (await post('/v1/sessions', { handle, password: 'correct horse battery' })).body;
@@ -73,21 +63,7 @@ for (const engines of ['embedded', 'distributed'] as const) {
     after(async () => {
       await server?.kill('SIGKILL');
       await sql?.close();
-      if (engines === 'distributed') {
-        await dropSchema(testEngines.postgres, namespace);
-        const nc = await connect({ servers: testEngines.nats });
-        await (await jetstreamManager(nc)).streams.delete(namespace).catch(() => false);
-        await nc.close();
-        const redis = new Redis(testEngines.redis);
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 500);
-          if (keys.length > 0) await redis.del(keys);
-          cursor = next;
-        } while (cursor !== '0');
-        await redis.quit();
-      }
-      await rm(dataDir, { recursive: true, force: true });
+      await processes?.close();
     });
 
     test('a SIGKILL loses only the views not flushed yet; a graceful stop loses none', async () => {

@@ -9,6 +9,8 @@
  *   await client.sendText(conversationId, 'hi');
  */
 import { base64UrlByteLength, MAX_BODY_BYTES, type AccountId, type ClientMessageId, type ConversationId, type DeviceId, type ServerFrame, type ServerFrameOf, type WireMessage } from '@twin/chat-protocol';
+import { AttachmentClient, type AttachmentPointer, type AttachmentSource, type UploadOptions } from './attachments/index.ts';
+import { ATTACHMENT_KIND, decodeAttachmentBody, encodeAttachmentBody } from './attachments/attachment-message.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { BodyTooLargeError, decodeTextBody, encodeBytesBody, encodeTextBody } from './body.ts';
 import { GatewayConnection, type ConnectionEvent, type ConnectionState } from './connection/gateway-connection.ts';
@@ -26,16 +28,20 @@ import { Receiver } from './sync/receiver.ts';
 import { TypingThrottle } from './typing-throttle.ts';
 
 /** A log entry as the app sees it. */
-export type ChatMessage = WireMessage & {
+export type ChatMessage = Omit<WireMessage, 'kind'> & {
+  /** The wire kind, or for a decrypted entry its inner kind (`attachment` exists only inside MLS). */
+  readonly kind: WireMessage['kind'] | typeof ATTACHMENT_KIND;
   /** Sent by this account (from this or a sibling device). */
   readonly mine: boolean;
   /** Sent by this very device. */
   readonly fromThisDevice: boolean;
-  /** For `message` entries: the decoded text (see body.ts). */
+  /** For `message` entries: the decoded text (see body.ts); for `attachment` entries: the caption. */
   readonly text?: string;
+  /** For `attachment` entries: what `client.attachments.download` fetches, verifies and decrypts. */
+  readonly attachment?: AttachmentPointer;
   /** With encryption on: the entry arrived as MLS ciphertext and was decrypted (kind and body are the inner ones). */
   readonly encrypted?: boolean;
-  /** With encryption on: why an MLS entry could not be opened (e.g. `mls_stale_epoch`: sent before this device joined). */
+  /** With encryption on: why an MLS entry could not be opened (e.g. `mls_stale_epoch`: sent before this device joined), or `malformed_attachment`. */
   readonly decryptionError?: string;
   /** With encryption on: the membership change an MLS commit entry applied (undefined if it was applied already). */
   readonly commit?: HandshakeOutcome;
@@ -103,6 +109,8 @@ const DEFAULT_SELF_UPDATE_MS = 7 * 24 * 3600_000;
 export class ChatClient extends TypedEmitter<ChatClientEvents> {
   readonly api: ChatApi;
   readonly device: StoredDevice;
+  /** Uploads and downloads encrypted attachments with this device's tokens. */
+  readonly attachments: AttachmentClient;
   readonly #session: DeviceSession;
   readonly #connection: GatewayConnection;
   readonly #typing: TypingThrottle;
@@ -121,6 +129,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     this.api = new ChatApi({ baseUrl: options.baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
     this.#session = new DeviceSession(this.api, options.device);
     this.api.http.useDeviceTokens(this.#session);
+    this.attachments = new AttachmentClient({ baseUrl: options.baseUrl, tokens: this.#session, ...(options.fetch ? { fetch: options.fetch } : {}) });
     this.#connection = new GatewayConnection({
       baseUrl: options.baseUrl,
       tokens: this.#session,
@@ -226,13 +235,28 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    */
   async sendBody(conversationId: ConversationId, body: string, kind: PendingSend['kind'], clientMessageId?: string): Promise<SendOutcome> {
     const id = (clientMessageId ?? crypto.randomUUID()) as ClientMessageId;
-    if (this.encryption && kind !== 'mls') {
-      body = await this.encryption.seal(conversationId, id, { kind, body });
-      kind = 'mls';
-    }
+    if (this.encryption && kind !== 'mls') return this.#submit(conversationId, id, 'mls', await this.encryption.seal(conversationId, id, { kind, body }));
+    return this.#submit(conversationId, id, kind, body);
+  }
+
+  /**
+   * Encrypts and uploads a file (streamed, never whole in memory), then sends its pointer —
+   * id, key, ciphertext digest — with an optional caption inside an MLS message. Needs
+   * encryption on: the pointer carries the key, so it never leaves in the clear.
+   */
+  async sendAttachment(conversationId: ConversationId, source: AttachmentSource, options: UploadOptions & { caption?: string } = {}): Promise<SendOutcome & { pointer: AttachmentPointer }> {
+    if (!this.encryption) throw new Error('attachments need end-to-end encryption: their pointer carries the key');
+    const pointer = await this.attachments.upload(conversationId, source, options);
+    const id = crypto.randomUUID() as ClientMessageId;
+    const inner = { kind: ATTACHMENT_KIND, body: encodeAttachmentBody({ pointer, ...(options.caption !== undefined ? { caption: options.caption } : {}) }) };
+    const outcome = await this.#submit(conversationId, id, 'mls', await this.encryption.seal(conversationId, id, inner));
+    return { ...outcome, pointer };
+  }
+
+  #submit(conversationId: ConversationId, clientMessageId: ClientMessageId, kind: PendingSend['kind'], body: string): Promise<SendOutcome> {
     // Refuse here what the gateway would refuse, before it sits in the outbox and is retried forever.
     if (base64UrlByteLength(body) > MAX_BODY_BYTES) throw new BodyTooLargeError(base64UrlByteLength(body));
-    return this.#outbox.submit({ clientMessageId: id, conversationId, kind, body, sentAt: Date.now() });
+    return this.#outbox.submit({ clientMessageId, conversationId, kind, body, sentAt: Date.now() });
   }
 
   /** Creates a group conversation; with encryption on, also its MLS group holding every device of every member. */
@@ -376,14 +400,22 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   }
 
   #view(wire: WireMessage, opened?: OpenedEntry): ChatMessage {
-    let message: WireMessage & Pick<ChatMessage, 'encrypted' | 'decryptionError' | 'commit'> = wire;
-    if (opened?.status === 'decrypted') message = { ...wire, kind: opened.inner.kind as WireMessage['kind'], body: opened.inner.body, encrypted: true };
-    else if (opened?.status === 'handshake') message = { ...wire, commit: opened.outcome };
-    else if (opened?.status === 'failed') message = { ...wire, decryptionError: opened.code };
+    let message: ChatMessage = { ...wire, mine: false, fromThisDevice: false };
+    if (opened?.status === 'decrypted') message = { ...message, kind: opened.inner.kind as ChatMessage['kind'], body: opened.inner.body, encrypted: true };
+    else if (opened?.status === 'handshake') message = { ...message, commit: opened.outcome };
+    else if (opened?.status === 'failed') message = { ...message, decryptionError: opened.code };
     const mine = message.senderAccountId === this.device.accountId;
     const view: ChatMessage = { ...message, mine, fromThisDevice: mine && message.senderDeviceId === this.device.deviceId };
-    if (message.kind !== 'message' || message.deleted) return view;
-    return { ...view, text: decodeTextBody(message.body) };
+    if (message.deleted) return view;
+    if (message.kind === 'message') return { ...view, text: decodeTextBody(message.body) };
+    if (message.kind !== ATTACHMENT_KIND) return view;
+    try {
+      const { pointer, caption } = decodeAttachmentBody(message.body);
+      return { ...view, attachment: pointer, ...(caption !== undefined ? { text: caption } : {}) };
+    } catch {
+      // Another member's device sent a pointer no download could use: shown as such, never fetched.
+      return { ...view, decryptionError: 'malformed_attachment' };
+    }
   }
 }
 

@@ -23,6 +23,7 @@ export { BodyTooLargeError, decodeTextBody, encodeBytesBody, encodeTextBody } fr
 export { Backoff, type BackoffOptions } from './backoff.ts';
 export * from './mls/index.ts';
 export {
+  ATTACHMENT_KIND,
   AttachmentClient,
   AttachmentIntegrityError,
   ciphertextSize,
@@ -31,6 +32,7 @@ export {
   parsePointer,
   type AttachmentClientOptions,
   type AttachmentIntegrityReason,
+  type AttachmentMessage,
   type AttachmentPointer,
   type AttachmentSource,
   type UploadOptions,

@@ -7,3 +7,4 @@ export { decryptStream, encryptStream, type CiphertextExpectation } from './ciph
 export { AttachmentIntegrityError, type AttachmentIntegrityReason } from './errors.ts';
 export { ciphertextSize, createHeader, DEFAULT_CHUNK_SIZE } from './format.ts';
 export { parsePointer, type AttachmentPointer } from './pointer.ts';
+export { ATTACHMENT_KIND, decodeAttachmentBody, encodeAttachmentBody, type AttachmentMessage } from './attachment-message.ts';

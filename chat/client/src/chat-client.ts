@@ -235,8 +235,9 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
    */
   async sendBody(conversationId: ConversationId, body: string, kind: PendingSend['kind'], clientMessageId?: string): Promise<SendOutcome> {
     const id = (clientMessageId ?? crypto.randomUUID()) as ClientMessageId;
-    if (this.encryption && kind !== 'mls') return this.#submit(conversationId, id, 'mls', await this.encryption.seal(conversationId, id, { kind, body }));
-    return this.#submit(conversationId, id, kind, body);
+    if (!this.encryption || kind === 'mls') return this.#submit({ clientMessageId: id, conversationId, kind, body });
+    const inner = { kind, body };
+    return this.#submit({ clientMessageId: id, conversationId, kind: 'mls', body: await this.encryption.seal(conversationId, id, inner), sealed: inner });
   }
 
   /**
@@ -249,14 +250,14 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
     const pointer = await this.attachments.upload(conversationId, source, options);
     const id = crypto.randomUUID() as ClientMessageId;
     const inner = { kind: ATTACHMENT_KIND, body: encodeAttachmentBody({ pointer, ...(options.caption !== undefined ? { caption: options.caption } : {}) }) };
-    const outcome = await this.#submit(conversationId, id, 'mls', await this.encryption.seal(conversationId, id, inner));
+    const outcome = await this.#submit({ clientMessageId: id, conversationId, kind: 'mls', body: await this.encryption.seal(conversationId, id, inner), sealed: inner });
     return { ...outcome, pointer };
   }
 
-  #submit(conversationId: ConversationId, clientMessageId: ClientMessageId, kind: PendingSend['kind'], body: string): Promise<SendOutcome> {
+  #submit(send: Omit<PendingSend, 'sentAt'>): Promise<SendOutcome> {
     // Refuse here what the gateway would refuse, before it sits in the outbox and is retried forever.
-    if (base64UrlByteLength(body) > MAX_BODY_BYTES) throw new BodyTooLargeError(base64UrlByteLength(body));
-    return this.#outbox.submit({ clientMessageId, conversationId, kind, body, sentAt: Date.now() });
+    if (base64UrlByteLength(send.body) > MAX_BODY_BYTES) throw new BodyTooLargeError(base64UrlByteLength(send.body));
+    return this.#outbox.submit({ ...send, sentAt: Date.now() });
   }
 
   /** Creates a group conversation; with encryption on, also its MLS group holding every device of every member. */
@@ -375,6 +376,7 @@ export class ChatClient extends TypedEmitter<ChatClientEvents> {
   /** Our own send is part of the log too: feed it to the receive path so it is ordered and acked like the rest. */
   #confirmed(send: PendingSend, outcome: SendOutcome): void {
     this.emit('sent', outcome);
+    if (send.sealed) this.encryption?.rememberSent(send.clientMessageId, send.sealed);
     this.#receiver.accept([
       {
         id: outcome.messageId,

@@ -169,5 +169,16 @@ await forEachEngineSet('chat SDK: end-to-end encryption', (engines) => {
     await waitForTexts([b], conversationId, 2);
     assert.deepEqual(texts(b, conversationId), ['one', 'two']);
     assert.ok((await b.client.api.keyPackageCount()).available >= 5);
+
+    // A send bob made as his app closed goes out after the restart, and his device still shows his own text.
+    await b.stop();
+    b.client.sendText(conversationId, 'sent while closing').catch(() => {}); // its client is stopped: it waits in the outbox
+    await waitFor('the send in the stored outbox', async () => (await store.getOutbox()).length === 1);
+    assert.equal((await store.getOutbox())[0]!.kind, 'mls', 'what goes on the wire is ciphertext');
+    b = await restartDevice(server, bob, b, { encryption: { store: mlsStore, keyPackageBatch: 5 } });
+    devices.push(b);
+    await waitForTexts([a, b], conversationId, 3);
+    const own = b.messages(conversationId).at(-1)!;
+    assert.deepEqual([own.text, own.fromThisDevice, own.encrypted], ['sent while closing', true, true]);
   });
 });

@@ -183,6 +183,11 @@ export class ConversationCrypto {
     }
   }
 
+  /** The plaintext of one of this device's sends (kept in its outbox), so its entry opens even after a restart. */
+  rememberSent(clientMessageId: string, inner: InnerBody): void {
+    this.#sent.set(clientMessageId, inner);
+  }
+
   /** Encrypts an entry for the conversation's group: the `kind: 'mls'` body to send. */
   async seal(conversationId: ConversationId, clientMessageId: string, inner: InnerBody): Promise<string> {
     if (!this.engine.hasGroup(conversationId)) await this.joinFromWelcomes();
@@ -249,7 +254,7 @@ export class ConversationCrypto {
     if (described.wireformat === 'application' && entry.senderDeviceId === this.#device.deviceId) {
       const inner = this.#sent.get(entry.clientMessageId ?? '');
       this.#sent.delete(entry.clientMessageId ?? '');
-      return inner ? { status: 'decrypted', inner, senderDeviceId: entry.senderDeviceId } : { status: 'failed', code: 'mls_undecryptable', message: 'sent by this device before it restarted' };
+      return inner ? { status: 'decrypted', inner, senderDeviceId: entry.senderDeviceId } : { status: 'failed', code: 'mls_undecryptable', message: 'sent by this device, and its plaintext was not kept' };
     }
     const conversationId = entry.conversationId as ConversationId;
     for (let attempt = 0; ; attempt++) {

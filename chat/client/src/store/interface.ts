@@ -25,6 +25,12 @@ export interface PendingSend {
   /** base64url wire body. */
   readonly body: string;
   readonly sentAt: number;
+  /**
+   * With encryption on: the entry before it was sealed (`body` is its MLS ciphertext). MLS
+   * never lets a device decrypt its own message, so this is how the device shows its own
+   * send once confirmed, even after a restart. Plaintext: keep it where the app keeps messages.
+   */
+  readonly sealed?: { readonly kind: string; readonly body: string };
 }
 
 export interface ChatStore {

@@ -14,4 +14,5 @@ export * from './observability/index.ts';
 export { createPlatform, platformMigrations, type CreatePlatformOptions, type Platform } from './platform.ts';
 export { createPlatformApp, type PlatformAppOptions } from './platform-app.ts';
 export { runWithGracefulShutdown } from './lifecycle.ts';
+export { PeriodicTask, type PeriodicTaskOptions } from './periodic-task.ts';
 export { defineFeature, featureMigrations, loadFeatureSettings, startFeatures, type Feature, type FeatureContext, type RunningFeature, type StartedFeatures } from './feature.ts';

@@ -7,7 +7,7 @@
  * one deletes log rows by `(conversation_id, seq)` inside one SQL transaction, this one
  * must call the blob store per object and must not hold a transaction across it.
  */
-import type { Logger } from '@twin/platform';
+import { PeriodicTask, type Logger } from '@twin/platform';
 import type { BlobStore } from '@twin/platform/blob';
 import type { Kysely } from 'kysely';
 import type { RetentionPolicy } from '../retention/policy.ts';
@@ -44,36 +44,28 @@ export class AttachmentSweeper {
   readonly #deps: AttachmentSweeperDeps;
   readonly #db: Kysely<store.AttachmentTables>;
   readonly #now: () => number;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #task: PeriodicTask<number>;
   #stopped = false;
 
   constructor(deps: AttachmentSweeperDeps) {
     this.#deps = deps;
     this.#db = deps.db;
     this.#now = deps.now ?? Date.now;
+    this.#task = new PeriodicTask({ intervalMs: deps.intervalMs, run: () => this.#sweep(), onError: (error) => deps.logger?.warn({ err: error }, 'chat attachment sweep failed') });
   }
 
   start(): void {
-    this.#timer = setInterval(() => {
-      if (this.#running) return;
-      this.sweep().catch((error: unknown) => this.#deps.logger?.warn({ err: error }, 'chat attachment sweep failed'));
-    }, this.#deps.intervalMs);
-    this.#timer.unref();
+    this.#task.start();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#timer);
-    await this.#running?.catch(() => 0);
+    await this.#task.stop();
   }
 
-  /** One full sweep; resolves how many attachments were removed. */
+  /** One full sweep (or the one in progress); resolves how many attachments were removed. */
   sweep(): Promise<number> {
-    this.#running ??= this.#sweep().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#task.run();
   }
 
   async #sweep(): Promise<number> {

@@ -8,7 +8,7 @@
  * reused (the conversation keeps its `last_seq`).
  */
 import { sql, type Kysely } from 'kysely';
-import type { Logger } from '@twin/platform';
+import { PeriodicTask, type Logger } from '@twin/platform';
 import type { ChatTables } from '../migrations.ts';
 import type { RetentionPolicy } from './policy.ts';
 
@@ -39,8 +39,7 @@ export class RetentionSweeper {
   readonly #db: Kysely<ChatTables>;
   readonly #batch: number;
   readonly #now: () => number;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #task: PeriodicTask<number>;
   #stopped = false;
   #round = 0;
   /** Start of the previous round, minus slack for clock skew between the nodes that write cursors. */
@@ -51,29 +50,21 @@ export class RetentionSweeper {
     this.#db = deps.db;
     this.#batch = deps.batchSize ?? 1000;
     this.#now = deps.now ?? Date.now;
+    this.#task = new PeriodicTask({ intervalMs: deps.intervalMs, run: () => this.#sweep(), onError: (error) => deps.logger?.warn({ err: error }, 'chat retention sweep failed') });
   }
 
   start(): void {
-    this.#timer = setInterval(() => {
-      if (this.#running) return;
-      this.sweep().catch((error: unknown) => this.#deps.logger?.warn({ err: error }, 'chat retention sweep failed'));
-    }, this.#deps.intervalMs);
-    this.#timer.unref();
+    this.#task.start();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#timer);
-    await this.#running?.catch(() => 0);
+    await this.#task.stop();
   }
 
-  /** One full sweep; resolves how many entries were deleted. */
+  /** One full sweep (or the one in progress); resolves how many entries were deleted. */
   sweep(): Promise<number> {
-    if (this.#running) return this.#running;
-    this.#running = this.#sweep().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#task.run();
   }
 
   async #sweep(): Promise<number> {

@@ -4,7 +4,7 @@
  * periodically from the hourly view buckets in SQL into the cache (one node at a time,
  * under a cache lock), and read from there page by page.
  */
-import { AppError, platformErrors, type Platform } from '@twin/platform';
+import { AppError, PeriodicTask, platformErrors, type Platform } from '@twin/platform';
 import { videoDb } from '../db.ts';
 import type { VideoId } from '../ids.ts';
 import { decayedScores, listedVideos, pruneBuckets, type TrendingVideoRow } from './store.ts';
@@ -28,14 +28,14 @@ export class TrendingService {
   readonly #settings: TrendingSettings;
   readonly #now: () => number;
   readonly #list: TrendingList;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
+  readonly #task: PeriodicTask<void>;
 
   constructor(platform: Platform, settings: TrendingSettings, options: { now?: () => number } = {}) {
     this.#platform = platform;
     this.#settings = settings;
     this.#now = options.now ?? Date.now;
     this.#list = new TrendingList(platform.cache);
+    this.#task = new PeriodicTask({ intervalMs: settings.trendingIntervalMs, run: () => this.#tick(), onError: (error) => platform.logger.error({ err: error }, 'trending recompute failed') });
   }
 
   /** Recomputes the list as of `now` and publishes it; resolves how many videos it holds. */
@@ -73,19 +73,11 @@ export class TrendingService {
 
   /** Recomputes now and every interval, skipping rounds another node holds the lock for. */
   start(): void {
-    const tick = () => {
-      this.#running ??= this.#tick()
-        .catch((error: unknown) => this.#platform.logger.error({ err: error }, 'trending recompute failed'))
-        .finally(() => (this.#running = undefined));
-    };
-    this.#timer = setInterval(tick, this.#settings.trendingIntervalMs);
-    this.#timer.unref();
-    tick();
+    this.#task.start({ immediately: true });
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   async #tick(): Promise<void> {

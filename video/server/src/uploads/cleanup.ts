@@ -4,7 +4,7 @@
  * which frees their share of the account's quota. Runs periodically on API nodes.
  */
 import type { Server } from '@tus/server';
-import type { Platform } from '@twin/platform';
+import { PeriodicTask, type Platform } from '@twin/platform';
 import { videoDb } from '../db.ts';
 import type { VideoLive } from '../videos/live.ts';
 import { staleUploadingVideos, transition } from '../videos/store.ts';
@@ -20,7 +20,6 @@ export interface UploadCleanup {
 export function startUploadCleanup(deps: { platform: Platform; tus: Server; store: UploadStore; live: VideoLive; expiryMs: number; intervalMs: number }): UploadCleanup {
   const { platform } = deps;
   const db = videoDb(platform);
-  let running: Promise<number> | undefined;
   const run = async () => {
     let expired = await deps.tus.cleanUpExpiredUploads().catch(() => 0);
     for (const id of await staleUploadingVideos(db, Date.now() - deps.expiryMs)) {
@@ -32,20 +31,6 @@ export function startUploadCleanup(deps: { platform: Platform; tus: Server; stor
     }
     return expired;
   };
-  const timer = setInterval(() => {
-    running ??= run()
-      .catch((error: unknown) => {
-        platform.logger.error({ err: error }, 'upload cleanup failed');
-        return 0;
-      })
-      .finally(() => (running = undefined));
-  }, deps.intervalMs);
-  timer.unref();
-  return {
-    run,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const task = new PeriodicTask({ intervalMs: deps.intervalMs, run, onError: (error) => platform.logger.error({ err: error }, 'upload cleanup failed') }).start();
+  return { run: () => task.run(), stop: () => task.stop() };
 }

@@ -7,6 +7,7 @@
  * the in-process cache the views since the last flush are. `stop()` (graceful shutdown)
  * flushes everything first.
  */
+import { PeriodicTask } from '@twin/platform';
 import type { Cache } from '@twin/platform/cache';
 import type { VideoDb } from '../db.ts';
 import { applyViewCounts, type BucketCount } from './store.ts';
@@ -27,30 +28,25 @@ export interface WriteBehindOptions {
 
 export class ViewWriteBehind {
   readonly #o: WriteBehindOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<number> | undefined;
+  readonly #task: PeriodicTask<number>;
 
   constructor(options: WriteBehindOptions) {
     this.#o = options;
+    this.#task = new PeriodicTask({ intervalMs: options.intervalMs, run: () => this.#drain(), onError: options.onError });
   }
 
   start(): void {
-    this.#timer = setInterval(() => {
-      this.flush().catch((error: unknown) => this.#o.onError(error));
-    }, this.#o.intervalMs);
-    this.#timer.unref();
+    this.#task.start();
   }
 
   /** Drains the pending counts into SQL; resolves how many views were written. Flushes never overlap. */
   flush(): Promise<number> {
-    this.#flushing ??= this.#drain().finally(() => (this.#flushing = undefined));
-    return this.#flushing;
+    return this.#task.run();
   }
 
   /** Stops the timer and writes every view recorded until now. */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#flushing?.catch(() => {});
+    await this.#task.stop();
     await this.#o.counter.settled();
     await this.flush();
   }

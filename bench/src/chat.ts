@@ -16,7 +16,7 @@ import { openFileLimit, startChild, type ChildServer } from './chat-process.ts';
 import { createPairs } from './chat-setup.ts';
 import { wsUrl } from './chat-wire.ts';
 import { pinned } from './http-load.ts';
-import { machineDescription, median, printTable, writeReport } from './report.ts';
+import { median, printTable, writeReport } from './report.ts';
 
 const here = import.meta.dirname;
 const startChat = () => startChild(join(here, 'chat-server.ts'), { core: 1 });
@@ -138,8 +138,6 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   ]);
   const path = writeReport({
     name: 'chat',
-    machine: machineDescription(),
-    date: new Date().toISOString(),
     runs,
     metrics,
     baseline,

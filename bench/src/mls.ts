@@ -39,7 +39,7 @@ import {
 import { generateDeviceKeys } from '../../chat/client/src/identity.ts';
 import { DeviceMls } from '../../chat/client/src/mls/index.ts';
 import { CIPHER_SUITE, loadCipherSuite } from '../../chat/client/src/mls/cipher-suite.ts';
-import { machineDescription, median, printTable, writeReport } from './report.ts';
+import { median, printTable, writeReport } from './report.ts';
 
 const SIZES = [2, 10, 100, 1000];
 /** Members that join for real and process the add-one commit (fewer in a smaller group). */
@@ -273,8 +273,6 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   printTable(rows);
   const path = writeReport({
     name: 'mls',
-    machine: machineDescription(),
-    date: new Date().toISOString(),
     runs: Math.min(...sizes.map(runsFor)),
     metrics,
     baseline,
@@ -285,7 +283,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
       'Cipher suite MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519; commits as PublicMessage with the ratchet tree in the Welcome (ratchet_tree extension); PKCS#8 Ed25519 signature keys on both sides.',
       `Medians of ${sizes.map((n) => `${runsFor(n)} runs at ${n}`).join(', ')} devices, after one warm-up pass; join and process: median over ${SAMPLED_MEMBERS} members spread over the tree (every member does this work, in parallel, on its own device); encrypt/decrypt: per message over ${MESSAGES}.`,
       'state_bytes: the group state one device saves (encodeGroupState); save_state_ms: serializing it (ours: the whole device state, baseline: encodeGroupState of the group). Not part of the ratio: the baseline keeps no state at all.',
-      'The machine is shared with other work while measuring (2 cores): absolute times move between runs; the ratio, measured in the same run, is the figure to quote.',
+      'Absolute times move with other work on the machine (see loadAverage); the ratio, measured in the same run, is the figure to quote.',
     ],
   });
   console.log(`wrote ${path}`);

@@ -21,7 +21,7 @@ import type { VideoId } from '../../video/server/src/ids.ts';
 import { signedBase } from '../../video/server/src/playback/index.ts';
 import { pinned } from './http-load.ts';
 import { keepAliveLoad } from './keepalive-load.ts';
-import { machineDescription, median, printTable, writeReport } from './report.ts';
+import { median, printTable, writeReport } from './report.ts';
 
 type Target = 'origin' | 'edge' | 'edge_signed' | 'static';
 type File = 'segment' | 'playlist';
@@ -181,15 +181,13 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     printTable(rows);
     const path = writeReport({
       name: 'origin',
-      machine: machineDescription(),
-      date: new Date().toISOString(),
       runs,
       metrics,
       baseline,
       ratio,
       notes: [
         `Medians of ${runs} runs of ${seconds} s per target, targets alternating within each round, all over keep-alive connections: the ${origin.playlistBytes} B playlist with autocannon (${CONNECTIONS.playlist} connections); the 2 MB segment with bench/src/keepalive-load.ts (${CONNECTIONS.segment} connections), since autocannon tops out near 35 req/s on 2 MB bodies here (it measured itself, not the servers).`,
-        `${pinned ? 'Each server pinned to core 1 (nginx: one worker), autocannon pinned to core 0' : 'Not pinned (taskset unavailable)'}; the machine was shared with other work while measuring, so absolute figures move between runs — the ratios, measured in the same rounds, are the result.`,
+        `${pinned ? 'Each server pinned to core 1 (nginx: one worker), autocannon pinned to core 0' : 'Not pinned (taskset unavailable)'}; absolute figures move with other work on the machine (see loadAverage) — the ratios, measured in the same rounds, are the result.`,
         'origin: the full platform stack (ROLE=api, embedded engines, one pino access line per request to /dev/null): route, video status and visibility (remembered 1 s), blob seam (local directory: open, sidecar etag, stream).',
         'edge: deploy/nginx/edge.conf.template with a warm cache (every request a HIT), public URL and signed URL (secure_link MD5 per request); limit_req on with a rate too high to trigger. static: nginx serving the same files from disk with sendfile.',
       ],

@@ -6,7 +6,7 @@
 import { availableBusEngines, measureBus } from './bus-throughput.ts';
 import { pinned } from './http-load.ts';
 import { measureHttp } from './http-throughput.ts';
-import { machineDescription, median, printTable, writeReport } from './report.ts';
+import { median, printTable, writeReport } from './report.ts';
 
 export async function run({ quick }: { quick: boolean }): Promise<void> {
   // HTTP runs vary ±15 % on a shared 2-core machine: five alternating pairs give a steadier median.
@@ -50,8 +50,6 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   ]);
   const path = writeReport({
     name: 'platform',
-    machine: machineDescription(),
-    date: new Date().toISOString(),
     runs: httpRuns,
     metrics,
     baseline,

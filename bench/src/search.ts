@@ -21,7 +21,7 @@ import type { ChannelId, VideoId } from '../../video/server/src/ids.ts';
 import { videoMigrations } from '../../video/server/src/migrations.ts';
 import { videoSettings } from '../../video/server/src/settings.ts';
 import { searchIndexFor, type SearchDocument, type SearchIndex, type SearchQuery } from '../../video/server/src/search/index.ts';
-import { machineDescription, median, printTable, writeReport } from './report.ts';
+import { median, printTable, writeReport } from './report.ts';
 
 const VOCABULARY = 20_000;
 const CHANNELS = 1_000;
@@ -261,8 +261,6 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   printTable(rows);
   const path = writeReport({
     name: 'search',
-    machine: machineDescription(),
-    date: new Date().toISOString(),
     runs,
     metrics,
     baseline,
@@ -272,7 +270,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
       `Queries: words drawn with the same Zipf law past the ${STOP_WORDS} most frequent (the corpus's stop words); one term, two terms (all required), and search-as-you-type (a word, then a 3-letter prefix). All with the duration filter ${FILTER.minDurationSec}–${FILTER.maxDurationSec} s, sorted by relevance (bm25 / ts_rank_cd), a page of ${PAGE} (+1 to know whether there is a next page) then its rows, as SearchService does; no HTTP.`,
       `Latency is per query, one at a time; p50/p99 are over ${perKind} queries per kind, the median of ${runs} runs, after a warm-up. Ratio = PostgreSQL / embedded (above 1: embedded faster). Baseline: PostgreSQL 15 on the same machine, same documents, same queries, same run.`,
       'Relevance ranking scores every match before the top page is known (FTS5 bm25 and ts_rank_cd alike), so latency grows with how many videos a term matches: rare terms are fast, frequent ones are not; the p99 is set by the most frequent query terms.',
-      'The machine is shared with other work while measuring (2 cores, other helpers running tests and benchmarks): absolute figures move between runs; the ratio, measured in the same run, is the steadier figure.',
+      'Absolute figures move with other work on the machine (see loadAverage); the ratio, measured in the same run, is the steadier figure.',
     ],
   });
   console.log(`wrote ${path}`);

@@ -20,7 +20,7 @@ import { request } from 'node:http';
 import { startTestPlatform } from '@twin/platform/testing';
 import { videoFeature } from '../../video/server/src/index.ts';
 import { hlsLadderArgs, planLadder } from '../../video/server/src/media/index.ts';
-import { machineDescription, median, printTable, writeReport } from './report.ts';
+import { median, printTable, writeReport } from './report.ts';
 import { makeBenchSource, measureRungSpeeds, type BenchSource } from './transcode-media.ts';
 import { rawWriteSec, tusPatchSec } from './transcode-upload.ts';
 
@@ -167,8 +167,6 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     ]);
     const path = writeReport({
       name: 'transcode',
-      machine: machineDescription(),
-      date: new Date().toISOString(),
       runs,
       metrics,
       baseline,
@@ -177,7 +175,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
         `source: ${source.durationSec} s ${source.width}x${source.height}@${source.fps} testsrc2 + sine; ladder ${planLadder(source).map((r) => r.name).join(', ')}; x264 veryfast, 4 s segments`,
         'ours = last tus PATCH sent → GET says ready: validation of the source where tus wrote it (ffprobe + tail decode; no copy), outbox → bus → transcoder, the one-ffmpeg ladder with the storyboard sprite as one more split branch, the poster beside it, outputs into the blob seam, SQL; bare = the same hlsLadderArgs (no storyboard branch) spawned by hand',
         `tus upload: one PATCH of ${mib} MiB over loopback (node:http client in a worker thread) into @tus/file-store writing the local blob store's file in DATA_DIR, vs a stream write of the same bytes to the same disk; medians of ${runs} alternated pairs`,
-        'machine shared with other sessions running tests and benchmarks while this ran (load average well above the 2 cores): absolute times are inflated and noisy, ratios measured in alternation are what to read',
+        'absolute times move with other work on the machine (see loadAverage); the ratios, measured in alternation, are what to read',
         quick ? 'quick run: shrunk source and upload' : 'full run',
       ],
     });

@@ -16,7 +16,7 @@ import { videoFeature } from '../../video/server/src/index.ts';
 import { insertVideo, transition } from '../../video/server/src/videos/store.ts';
 import { ViewCounter } from '../../video/server/src/views/view-counter.ts';
 import { ViewWriteBehind } from '../../video/server/src/views/write-behind.ts';
-import { machineDescription, median, printTable, writeReport } from './report.ts';
+import { median, printTable, writeReport } from './report.ts';
 
 const VIDEOS = 1000;
 /** Views in flight (concurrent beacons): a moderately and a heavily loaded API node. */
@@ -162,8 +162,6 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   printTable(rows);
   const path = writeReport({
     name: 'views',
-    machine: machineDescription(),
-    date: new Date().toISOString(),
     runs,
     metrics,
     baseline,
@@ -171,7 +169,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     notes: [
       `Ours: ViewCounter (countFirstSeen: SET NX dedupe marker with the window as TTL + ZINCRBY of the pending (video, hour) counter, one call per event-loop turn — one Lua script per 16 views toward Redis, so batches overlap) and ViewWriteBehind (ZPOPMAX drain, one transaction of one UPDATE … CASE + one bucket upsert per flush, every ${FLUSH_INTERVAL_MS} ms), timed from the first view to the final flush committed; the SQL total is checked against the views counted.`,
       `Naive baseline: one autocommitted UPDATE video SET view_count = view_count + 1 per view, no dedupe; same platform, same views in flight (${IN_FLIGHT.join(' or ')}), same skewed stream over ${VIDEOS} videos.`,
-      'The machine is shared with other work while measuring (2 cores): figures move between runs; the ratio, measured in the same run, is the figure to quote.',
+      'Figures move with other work on the machine (see loadAverage); the ratio, measured in the same run, is the figure to quote.',
       'Play-token verification (an HMAC) and HTTP are the same for both designs and left out.',
     ],
   });

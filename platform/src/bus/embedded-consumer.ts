@@ -5,6 +5,7 @@
  * statement per kind. When nothing is left it sleeps until a local publish wakes it or
  * the earliest visibility deadline of its group (ack timeout, nak delay) comes due.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { DeadLetterDraft } from './bus-store.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
@@ -84,7 +85,12 @@ export class EmbeddedConsumer implements Consumer {
         this.#wakeRequested = false;
         const claimed = await this.#claim();
         if (claimed > 0) failures = 0;
-        if (claimed === this.#options.batchSize || this.#wakeRequested) continue;
+        if (claimed === this.#options.batchSize || this.#wakeRequested) {
+          // SQLite answers synchronously, so without this the loop would run on microtasks
+          // alone for as long as publishes keep coming, and no socket would be read meanwhile.
+          await nextTurn();
+          continue;
+        }
         await this.#idle();
         failures = 0;
       } catch (error) {

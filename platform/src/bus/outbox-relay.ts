@@ -11,6 +11,7 @@
  * connection until then, and elsewhere is followed by a few quick re-checks). A slow
  * poll is only the safety net for rows written by other processes.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { SqlEngine } from '../sql/index.ts';
 import { fromEventRow } from './events.ts';
@@ -113,7 +114,11 @@ export class OutboxRelay {
       while (this.#requested && this.#started) {
         this.#requested = false;
         let published = 0;
-        for (let n = this.#batchSize; n === this.#batchSize && this.#started; published += n) n = await this.#relayBatch();
+        for (let n = this.#batchSize; n === this.#batchSize && this.#started; published += n) {
+          n = await this.#relayBatch();
+          // Let I/O in between batches: on SQLite a batch completes on microtasks alone.
+          await nextTurn();
+        }
         if (published > 0) this.#hintRechecks = 0;
         else if (this.#hintRechecks > 0) this.#later(HINT_RECHECK_MS[HINT_RECHECK_MS.length - this.#hintRechecks--]!);
         if (Date.now() - this.#lastPrune > Math.min(60_000, this.#retentionMs)) {

@@ -12,8 +12,7 @@
  */
 import { fromBase64Url, toBase64Url } from '@twin/chat-protocol';
 import type { ChatApi } from '../http/chat-api.ts';
-import { ChatApiError } from '../http/errors.ts';
-import type { DeviceTokenSource } from '../http/http-client.ts';
+import { parseJsonResponse, type DeviceTokenSource } from '../http/http-client.ts';
 import { DeviceSession } from '../device-session.ts';
 import type { StoredDevice } from '../store/interface.ts';
 import { decryptStream, digestTap, encryptStream, equalBytes } from './cipher-streams.ts';
@@ -118,7 +117,7 @@ export class AttachmentClient {
       ...(this.#streaming ? { duplex: 'half' } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     } as RequestInit);
-    const stored = await readJson<StoredAttachment>(response);
+    const stored = await parseJsonResponse<StoredAttachment>(response);
     const mine = tap.result();
     // The server hashed what it stored; a difference means the bytes changed on the way.
     if (stored.size !== mine.size || !equalBytes(fromBase64Url(stored.sha256), mine.sha256)) {
@@ -155,7 +154,7 @@ export class AttachmentClient {
       headers: { authorization: `Bearer ${await this.#tokens.token()}` },
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (!response.ok || !response.body) await readJson(response);
+    if (!response.ok || !response.body) await parseJsonResponse(response);
     return response.body!.pipeThrough(decryptStream(key, { sha256: fromBase64Url(checked.sha256), size: checked.size, chunkSize: checked.chunkSize }));
   }
 
@@ -176,16 +175,4 @@ function plaintextStream(source: AttachmentSource): ReadableStream<Uint8Array> {
     });
   }
   return source.stream() as ReadableStream<Uint8Array>;
-}
-
-async function readJson<T>(response: Response): Promise<T> {
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) throw new ChatApiError(response.status, (parsed as { error?: ConstructorParameters<typeof ChatApiError>[1] } | undefined)?.error);
-  return parsed as T;
 }

@@ -47,9 +47,9 @@ export class HttpClient {
     const response = await this.#send(method, path, options);
     if (response.status === 401 && options.auth === 'device' && this.#device) {
       this.#device.invalidate();
-      return this.#parse<T>(await this.#send(method, path, options));
+      return parseJsonResponse<T>(await this.#send(method, path, options));
     }
-    return this.#parse<T>(response);
+    return parseJsonResponse<T>(response);
   }
 
   async #send(method: string, path: string, options: RequestOptions): Promise<Response> {
@@ -63,16 +63,17 @@ export class HttpClient {
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     return this.#fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
   }
+}
 
-  async #parse<T>(response: Response): Promise<T> {
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) throw new ChatApiError(response.status, (parsed as { error?: ConstructorParameters<typeof ChatApiError>[1] } | undefined)?.error);
-    return parsed as T;
+/** The JSON body of a response; a non-2xx answer throws `ChatApiError` with the server's error envelope. */
+export async function parseJsonResponse<T>(response: Response): Promise<T> {
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
   }
+  if (!response.ok) throw new ChatApiError(response.status, (parsed as { error?: ConstructorParameters<typeof ChatApiError>[1] } | undefined)?.error);
+  return parsed as T;
 }

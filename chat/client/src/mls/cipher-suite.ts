@@ -11,12 +11,14 @@
  * here) for ~3 µs of work. Signatures, HPKE and AEAD stay on WebCrypto, where the native
  * code is worth the hop.
  */
+import { MLS_CIPHER_SUITE } from '@twin/chat-protocol';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type CiphersuiteName, type Hash, type Kdf } from 'ts-mls';
 
-export const CIPHER_SUITE: CiphersuiteName = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519';
+/** The suite the Delivery Service checks groups and key packages against. */
+export const CIPHER_SUITE: CiphersuiteName = MLS_CIPHER_SUITE;
 
 /** SHA-256 and HMAC-SHA-256 without a thread-pool hop. */
 export const syncSha256: Hash = {

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { startTestPlatform } from '@twin/platform/testing';
 import { videoFeature } from '../../video/server/src/index.ts';
@@ -141,7 +141,10 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     const raws: number[] = [];
     const tuses: number[] = [];
     for (let i = 0; i < runs; i++) {
+      // Each write starts with no dirty pages of the one before it waiting for writeback.
+      execFileSync('sync');
       raws.push(await rawWriteSec(rawFile, uploadBytes));
+      execFileSync('sync');
       tuses.push(await tusPatchSec({ url: await createUpload(c, uploadBytes), token: c.token, bytes: uploadBytes }));
     }
     const rawSec = median(raws);

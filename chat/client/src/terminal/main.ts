@@ -1,8 +1,8 @@
 /**
  * `npm run chat -- --handle alice --password '…'`: a person-sized chat client in a
  * terminal. Signs up or in, registers this terminal as a device on first run (its key
- * pair, cursors and outbox live in a JSON state file), connects, and turns input lines
- * into messages and commands.
+ * pair, cursors, outbox and MLS state live in a JSON state file), connects, and turns
+ * input lines into end-to-end encrypted messages and commands.
  */
 import { clearLine, cursorTo, createInterface, emitKeypressEvents } from 'node:readline';
 import { ChatClient } from '../chat-client.ts';
@@ -69,7 +69,8 @@ async function main(): Promise<void> {
     prompt();
   };
   let session: TerminalSession | undefined;
-  const client = await ChatClient.start({ baseUrl: options.server, store, device, onMessages: (messages) => session?.show(messages) });
+  // End-to-end encrypted (MLS): the group state lives in the same state file as the device key.
+  const client = await ChatClient.start({ baseUrl: options.server, store, device, encryption: { store }, onMessages: (messages) => session?.show(messages) });
   session = new TerminalSession(client, options.handle, print);
   client.on('connection', (event) => {
     if (event.state === 'live') print('· connected');

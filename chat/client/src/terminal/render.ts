@@ -18,6 +18,8 @@ export function messageLine(message: ChatMessage, senderName: string, tick?: Tic
   if (message.kind === 'tombstone') return `[${when}] ${senderName} deleted message #${message.refSeq}`;
   if (message.deleted) return `[${when}] #${message.seq} ${senderName}: (deleted)`;
   if (message.kind === 'system') return `[${when}] · ${systemText(message.body)}`;
+  if (message.decryptionError) return `[${when}] #${message.seq} ${senderName}: (cannot decrypt: ${message.decryptionError})`;
+  if (message.attachment) return `[${when}] #${message.seq} ${senderName}: [file ${message.attachment.name ?? 'unnamed'}, ${message.attachment.plainSize} bytes]${message.text ? ` ${message.text}` : ''}${tick ? `  ${tick}` : ''}`;
   if (message.kind !== 'message') return `[${when}] #${message.seq} ${senderName}: (${message.kind})`;
   return `[${when}] #${message.seq} ${senderName}: ${message.text ?? ''}${tick ? `  ${tick}` : ''}`;
 }

@@ -4,7 +4,6 @@
  * behind each of our messages' ticks.
  */
 import type { AccountId, ConversationId, ServerFrameOf } from '@twin/chat-protocol';
-import { decodeTextBody } from '../body.ts';
 import type { ChatClient, ChatMessage } from '../chat-client.ts';
 import { ChatApiError } from '../http/errors.ts';
 import type { Conversation } from '../http/types.ts';
@@ -15,7 +14,7 @@ export const HELP = `commands:
   /group <title> <handle>...   start a group
   /list                        your conversations
   /open <number|title|handle>  switch to a conversation
-  /history [n]                 the last n messages here (default 20)
+  /history [n]                 the last n messages shown here (default 20)
   /add <handle>  /leave        manage the open group
   /delete <seq>                delete one of your messages for everyone
   /link                        a one-time code to link another device
@@ -33,6 +32,8 @@ export class TerminalSession {
   /** Per conversation: seqs of our own messages, and how far each status was already reported per member. */
   readonly #mine = new Map<ConversationId, number[]>();
   readonly #reported = new Map<string, number>();
+  /** Per conversation: the entries shown since this terminal started, for /history. */
+  readonly #shown = new Map<ConversationId, ChatMessage[]>();
   #open: Conversation | undefined;
   #listed: Conversation[] = [];
 
@@ -55,6 +56,10 @@ export class TerminalSession {
   async show(messages: ChatMessage[]): Promise<void> {
     let readUpTo = 0;
     for (const message of messages) {
+      // MLS handshakes (membership and key changes) are bookkeeping, not conversation.
+      if (message.kind === 'mls' && !message.decryptionError) continue;
+      const shown = this.#shown.get(message.conversationId as ConversationId) ?? [];
+      this.#shown.set(message.conversationId as ConversationId, [...shown.slice(-199), message]);
       const here = message.conversationId === this.#open?.id;
       const prefix = here ? '' : `(${await this.#title(message.conversationId as ConversationId)}) `;
       const tick = message.mine ? this.#tick(message.conversationId as ConversationId, message.seq) : undefined;
@@ -98,13 +103,13 @@ export class TerminalSession {
         return false;
       case '/dm': {
         const other = await this.#lookup(args[0]);
-        return this.#openConversation(await api.createDirect(other));
+        return this.#openConversation(await this.#client.createDirect(other));
       }
       case '/group': {
         const [title, ...handles] = args;
         if (!title || handles.length === 0) throw new Error('usage: /group <title> <handle>...');
         const members = await Promise.all(handles.map((h) => this.#lookup(h)));
-        return this.#openConversation(await api.createGroup(title, members));
+        return this.#openConversation(await this.#client.createGroup(title, members));
       }
       case '/list': {
         this.#listed = await api.allConversations();
@@ -118,19 +123,16 @@ export class TerminalSession {
       case '/open':
         return this.#openConversation(await this.#find(args.join(' ')));
       case '/history': {
+        // Message bodies on the server are MLS ciphertext this device can no longer open (its keys moved on): show what it decrypted.
         const open = this.#requireOpen();
-        const page = await api.history(open.id, { limit: Number(args[0] ?? 20) });
-        const messages = [...page.messages].sort((a, b) => a.seq - b.seq);
-        for (const message of messages) {
-          const mine = message.senderAccountId === this.#client.accountId;
-          const view = { ...message, mine, fromThisDevice: false, ...(message.kind === 'message' && !message.deleted ? { text: decodeTextBody(message.body) } : {}) };
-          this.#print(messageLine(view, await this.#name(message.senderAccountId as AccountId), mine ? this.#tick(open.id, message.seq) : undefined));
-        }
+        const shown = (this.#shown.get(open.id) ?? []).slice(-Number(args[0] ?? 20));
+        if (shown.length === 0) this.#print('nothing received here since this terminal started');
+        for (const message of shown) this.#print(messageLine(message, await this.#name(message.senderAccountId as AccountId), message.mine ? this.#tick(open.id, message.seq) : undefined));
         return true;
       }
       case '/add': {
         const open = this.#requireOpen();
-        await api.addMember(open.id, await this.#lookup(args[0]));
+        await this.#client.addMember(open.id, await this.#lookup(args[0]));
         return true;
       }
       case '/leave': {

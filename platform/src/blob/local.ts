@@ -22,7 +22,7 @@ import { KeyLocks } from './key-locks.ts';
 import { assertValidKey, assertValidPrefix, assertWellFormedRange, defaultContentType, listLimit } from './keys.ts';
 import { makeFolderFor, removeEmptyFolders, renameIntoPlace, writeHashing } from './local-files.ts';
 import { walkKeys } from './local-listing.ts';
-import { describes, etagOf, hashOpenFile, infoFrom, isFsError, readSidecar, sidecarFor, sidecarPath, writeSidecar } from './local-sidecar.ts';
+import { describes, etagOf, hashOpenFile, infoFrom, isFsError, readSidecar, sidecarFor, sidecarPath, writeSidecar, type Sidecar } from './local-sidecar.ts';
 
 export interface LocalBlobStoreOptions {
   /** Root directory; created (with its parents) on first use. */
@@ -35,6 +35,12 @@ export interface LocalBlobStoreOptions {
  * origin benchmark, at 256 KiB of read-ahead per open stream.
  */
 const readChunkBytes = 256 * 1024;
+
+/** Sidecars kept in memory (a few hundred bytes each). */
+const SIDECAR_CACHE_SIZE = 10_000;
+
+/** Each read allocates its whole buffer: a small file gets one of its own size (a 1 KB playlist, not 256 KiB). */
+const readSize = (bytes: number) => Math.max(1, Math.min(readChunkBytes, bytes));
 
 /** Temp files older than this are leftovers of a crash (a live write keeps its mtime fresh). */
 const staleTempMs = 24 * 60 * 60 * 1000;
@@ -54,6 +60,12 @@ export class LocalBlobStore implements BlobStore {
   // Serialises a put's two renames against readers repairing a sidecar and against
   // deletes of the same key, so neither sees the other half-done (within this process).
   readonly #locks = new KeyLocks();
+  /**
+   * Sidecars read lately, by key. One is used only while it still describes the data file
+   * just opened (inode, size, mtime), exactly the check a sidecar read from disk must pass,
+   * so a put (a new file) makes it miss; it saves a read, hence four thread-pool hops, per get.
+   */
+  readonly #sidecars = new Map<string, Sidecar>();
   #ready: Promise<void> | undefined;
 
   constructor(options: LocalBlobStoreOptions) {
@@ -99,14 +111,14 @@ export class LocalBlobStore implements BlobStore {
     const opened = await this.#openVersion(key);
     if (!opened) throw new BlobNotFoundError(key);
     const { handle, info } = opened;
-    if (!options.range) return { body: handle.createReadStream({ start: 0, highWaterMark: readChunkBytes }), info };
+    if (!options.range) return { body: handle.createReadStream({ start: 0, highWaterMark: readSize(info.size) }), info };
     const { start } = options.range;
     if (start >= info.size) {
       await handle.close();
       throw new BlobRangeNotSatisfiableError(key, start, info.size);
     }
     const range = { start, end: Math.min(options.range.end ?? Number.POSITIVE_INFINITY, info.size - 1) };
-    return { body: handle.createReadStream({ ...range, highWaterMark: readChunkBytes }), info, range };
+    return { body: handle.createReadStream({ ...range, highWaterMark: readSize(range.end - range.start + 1) }), info, range };
   }
 
   async head(key: string): Promise<BlobInfo | null> {
@@ -121,6 +133,7 @@ export class LocalBlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     assertValidKey(key);
     await this.#ensureReady();
+    this.#sidecars.delete(key);
     await this.#locks.run(key, async () => {
       try {
         await unlink(this.#dataPath(key));
@@ -190,11 +203,16 @@ export class LocalBlobStore implements BlobStore {
   async #openVersion(key: string): Promise<OpenedBlob | null> {
     const first = await this.#openData(key);
     if (!first) return null;
+    const known = this.#sidecars.get(key);
+    if (known && describes(known, key, first.stats)) return { handle: first.handle, info: infoFrom(known, first.stats) };
     const sidecar = await readSidecar(sidecarPath(this.#metaDir, key)).catch(async (error: unknown) => {
       await first.handle.close();
       throw error;
     });
-    if (sidecar && describes(sidecar, key, first.stats)) return { handle: first.handle, info: infoFrom(sidecar, first.stats) };
+    if (sidecar && describes(sidecar, key, first.stats)) {
+      this.#remember(key, sidecar);
+      return { handle: first.handle, info: infoFrom(sidecar, first.stats) };
+    }
     await first.handle.close();
     return this.#locks.run(key, async () => {
       const again = await this.#openData(key);
@@ -212,6 +230,13 @@ export class LocalBlobStore implements BlobStore {
         throw error;
       }
     });
+  }
+
+  #remember(key: string, sidecar: Sidecar): void {
+    this.#sidecars.delete(key);
+    // Oldest first out (Map keeps insertion order).
+    if (this.#sidecars.size >= SIDECAR_CACHE_SIZE) this.#sidecars.delete(this.#sidecars.keys().next().value!);
+    this.#sidecars.set(key, sidecar);
   }
 
   async #openData(key: string): Promise<{ handle: FileHandle; stats: BigIntStats } | null> {

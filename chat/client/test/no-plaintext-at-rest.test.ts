@@ -139,7 +139,9 @@ await forEachEngineSet('no plaintext at rest', (engines) => {
     needles.set(marker('file'), Buffer.from(marker('file')));
     needles.set(marker('caption'), Buffer.from(marker('caption')));
     for (const at of [64, 2_500_000, file.length - 96]) needles.set(`file bytes at ${at}`, file.subarray(at, at + 48));
-    const sent = await carolLaptop.client.sendAttachment(group, file, { mime: 'application/octet-stream', name: 'plans.bin', caption: marker('caption') });
+    // The file name travels only inside the pointer, so it is a marker too.
+    needles.set(marker('filename'), Buffer.from(marker('filename')));
+    const sent = await carolLaptop.client.sendAttachment(group, file, { mime: 'application/octet-stream', name: `${marker('filename')}.bin`, caption: marker('caption') });
 
     await waitFor('every group text and the attachment on all six devices', () => everyone.every((d) => d.entries(group).filter((m) => m.text !== undefined).length >= 7), 30_000);
     for (const d of everyone) {

@@ -21,6 +21,7 @@ import type { ChannelId, VideoId } from '../../video/server/src/ids.ts';
 import { videoMigrations } from '../../video/server/src/migrations.ts';
 import { videoSettings } from '../../video/server/src/settings.ts';
 import { searchIndexFor, type SearchDocument, type SearchIndex, type SearchQuery } from '../../video/server/src/search/index.ts';
+import { seededRandom } from './seeded-random.ts';
 import { median, printTable, writeReport } from './report.ts';
 
 const VOCABULARY = 20_000;
@@ -35,23 +36,13 @@ const FILTER = { minDurationSec: 60, maxDurationSec: 1_200 };
 const KINDS = ['one_term', 'two_terms', 'prefix'] as const;
 type Kind = (typeof KINDS)[number];
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Pronounceable words from syllables, all distinct, rank 0 the most frequent. */
 function vocabulary(size: number): string[] {
   const onsets = ['b', 'c', 'd', 'f', 'g', 'h', 'j', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'w', 'z', 'br', 'st', 'tr', 'pl'];
   const vowels = ['a', 'e', 'i', 'o', 'u', 'ai', 'ou'];
   const codas = ['', 'n', 'r', 's', 'l', 'x'];
   const syllables = onsets.flatMap((o) => vowels.flatMap((v) => codas.map((c) => o + v + c)));
-  const next = random(7);
+  const next = seededRandom(7);
   const words = new Set<string>();
   while (words.size < size) {
     const n = 1 + Math.floor(next() * 3);
@@ -79,7 +70,7 @@ function zipf(n: number, next: () => number): () => number {
 }
 
 function corpus(words: string[], seed: number) {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const rank = zipf(words.length, next);
   const tagRank = zipf(2_000, next);
   const phrase = (min: number, max: number, pick: () => number) => Array.from({ length: min + Math.floor(next() * (max - min + 1)) }, () => words[pick()]!);
@@ -144,7 +135,7 @@ async function load(engine: SqlEngine, index: SearchIndex, count: number, words:
 
 /** The same queries for every engine: terms drawn like the documents' words, past the stop-word head. */
 function queries(words: string[], perKind: number): Record<Kind, Array<Pick<SearchQuery, 'terms' | 'prefix'>>> {
-  const next = random(23);
+  const next = seededRandom(23);
   const rank = zipf(words.length - STOP_WORDS, next);
   const word = () => words[STOP_WORDS + rank()]!;
   return {

@@ -16,6 +16,7 @@ import { videoFeature } from '../../video/server/src/index.ts';
 import { insertVideo, transition } from '../../video/server/src/videos/store.ts';
 import { ViewCounter } from '../../video/server/src/views/view-counter.ts';
 import { ViewWriteBehind } from '../../video/server/src/views/write-behind.ts';
+import { seededRandom } from './seeded-random.ts';
 import { median, printTable, writeReport } from './report.ts';
 
 const VIDEOS = 1000;
@@ -29,19 +30,9 @@ interface ViewEvent {
   viewer: string;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run sees the same stream. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` events over `videos`, popularity skewed like a power law, with REPEAT_SHARE repeats of earlier (video, viewer) pairs. */
 function viewStream(videos: readonly VideoId[], count: number, seed: number): ViewEvent[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const events: ViewEvent[] = [];
   for (let i = 0; i < count; i++) {
     if (i > 0 && next() < REPEAT_SHARE) events.push(events[Math.floor(next() * i)]!);

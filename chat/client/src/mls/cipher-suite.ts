@@ -11,42 +11,11 @@
  * here) for ~3 µs of work. Signatures, HPKE and AEAD stay on WebCrypto, where the native
  * code is worth the hop.
  */
-import { MLS_CIPHER_SUITE } from '@twin/chat-protocol';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { expand, extract } from '@noble/hashes/hkdf.js';
-import { getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type CiphersuiteName, type Hash, type Kdf } from 'ts-mls';
+import { MLS_CIPHER_SUITE, syncHkdfSha256, syncSha256 } from '@twin/chat-protocol';
+import { getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type CiphersuiteName } from 'ts-mls';
 
 /** The suite the Delivery Service checks groups and key packages against. */
 export const CIPHER_SUITE: CiphersuiteName = MLS_CIPHER_SUITE;
-
-/** SHA-256 and HMAC-SHA-256 without a thread-pool hop. */
-export const syncSha256: Hash = {
-  async digest(data) {
-    return sha256(data);
-  },
-  async mac(key, data) {
-    return hmac(sha256, key, data);
-  },
-  async verifyMac(key, mac, data) {
-    const expected = hmac(sha256, key, data);
-    if (expected.length !== mac.length) return false;
-    let diff = 0;
-    for (let i = 0; i < mac.length; i++) diff |= expected[i]! ^ mac[i]!;
-    return diff === 0;
-  },
-};
-
-/** HKDF-SHA-256 (RFC 5869) without a thread-pool hop. */
-export const syncHkdfSha256: Kdf = {
-  async extract(salt, ikm) {
-    return extract(sha256, ikm, salt);
-  },
-  async expand(prk, info, length) {
-    return expand(sha256, prk, info, length);
-  },
-  size: 32,
-};
 
 let loading: Promise<CiphersuiteImpl> | undefined;
 

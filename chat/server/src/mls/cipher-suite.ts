@@ -10,36 +10,8 @@
  * 1,000-device group: see the numbers in commit-gate.ts's history and the report).
  */
 import { createPublicKey, verify } from 'node:crypto';
-import { MLS_CIPHER_SUITE } from '@twin/chat-protocol';
-import { hmac } from '@noble/hashes/hmac.js';
-import { expand, extract } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type Hash, type Kdf, type Signature } from 'ts-mls';
-
-const sha256Hash: Hash = {
-  async digest(data) {
-    return sha256(data);
-  },
-  async mac(key, data) {
-    return hmac(sha256, key, data);
-  },
-  async verifyMac(key, mac, data) {
-    const expected = hmac(sha256, key, data);
-    let diff = expected.length ^ mac.length;
-    for (let i = 0; i < Math.min(expected.length, mac.length); i++) diff |= expected[i]! ^ mac[i]!;
-    return diff === 0;
-  },
-};
-
-const hkdfSha256: Kdf = {
-  async extract(salt, ikm) {
-    return extract(sha256, ikm, salt);
-  },
-  async expand(prk, info, length) {
-    return expand(sha256, prk, info, length);
-  },
-  size: 32,
-};
+import { MLS_CIPHER_SUITE, syncHkdfSha256, syncSha256 } from '@twin/chat-protocol';
+import { getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type Signature } from 'ts-mls';
 
 /** Ed25519 verification on node:crypto; signing and key generation stay as ts-mls has them (the server does neither). */
 function ed25519Verifier(base: Signature): Signature {
@@ -61,6 +33,6 @@ function ed25519Verifier(base: Signature): Signature {
 let loading: Promise<CiphersuiteImpl> | undefined;
 
 export function cipherSuite(): Promise<CiphersuiteImpl> {
-  loading ??= getCiphersuiteImpl(getCiphersuiteFromName(MLS_CIPHER_SUITE)).then((base) => ({ ...base, hash: sha256Hash, kdf: hkdfSha256, signature: ed25519Verifier(base.signature) }));
+  loading ??= getCiphersuiteImpl(getCiphersuiteFromName(MLS_CIPHER_SUITE)).then((base) => ({ ...base, hash: syncSha256, kdf: syncHkdfSha256, signature: ed25519Verifier(base.signature) }));
   return loading;
 }

@@ -59,7 +59,7 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings, op
     challengeTtlMs: settings.challengeTtlMs,
   });
   const batchSizes = options.metrics === false ? undefined : platform.metrics.histogram('chat_append_batch_size', 'Messages per group-commit transaction.', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]);
-  const log = new MessageLog({ db, ids: platform.ids, bus: platform.bus, notifyOutbox, isUniqueViolation, ...(batchSizes ? { onBatch: (n: number) => batchSizes.observe(n) } : {}) });
+  const log = new MessageLog({ db, ids: platform.ids, bus: platform.bus, notifyOutbox, isUniqueViolation, rowLocks: platform.sql.capabilities.supportsRowLocks, ...(batchSizes ? { onBatch: (n: number) => batchSizes.observe(n) } : {}) });
   let conversations!: ConversationService;
   const rosters = new RosterCache(platform.cache, (id) => conversations.loadMembers(id));
   conversations = new ConversationService({ db, ids: platform.ids, bus: platform.bus, log, rosters, notifyOutbox, isUniqueViolation, groupMaxMembers: settings.groupMaxMembers });

@@ -15,6 +15,8 @@ import type { Migration } from 'kysely/migration';
 export interface SqlCapabilities {
   /** `SELECT … FOR UPDATE SKIP LOCKED` is available, so several nodes can claim rows. */
   readonly supportsSkipLocked: boolean;
+  /** `SELECT … FOR UPDATE` takes row locks (false: the engine has one writer at a time, so none are needed). */
+  readonly supportsRowLocks: boolean;
   /** Several processes can share the database (false: one process owns the file). */
   readonly multiNode: boolean;
 }

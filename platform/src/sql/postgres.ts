@@ -23,7 +23,7 @@ const SCHEMA_DDL_LOCK = 0x7477696e;
 
 export class PostgresEngine<DB = any> implements SqlEngine<DB> {
   readonly name = 'postgres' as const;
-  readonly capabilities = { supportsSkipLocked: true, multiNode: true };
+  readonly capabilities = { supportsSkipLocked: true, supportsRowLocks: true, multiNode: true };
   readonly db: Kysely<DB>;
   readonly #schema: string | undefined;
 

@@ -75,7 +75,7 @@ function reusingStatements(database: Database.Database): SqliteDatabase {
 
 export class SqliteEngine<DB = any> implements SqlEngine<DB> {
   readonly name = 'sqlite' as const;
-  readonly capabilities = { supportsSkipLocked: false, multiNode: false };
+  readonly capabilities = { supportsSkipLocked: false, supportsRowLocks: false, multiNode: false };
   readonly db: Kysely<DB>;
 
   constructor(options: SqliteOptions) {

@@ -44,6 +44,8 @@ export interface MessageLogDeps {
   bus: Bus;
   notifyOutbox: () => void;
   isUniqueViolation: (error: unknown) => boolean;
+  /** The engine takes row locks (`SqlCapabilities.supportsRowLocks`). */
+  rowLocks: boolean;
   /** Called with each flushed batch's size (metrics). */
   onBatch?: (size: number) => void;
   now?: () => number;
@@ -92,7 +94,7 @@ export class MessageLog {
    */
   async appendInTransaction(trx: Kysely<any>, conversationId: string, entries: readonly ServerEntry[]): Promise<WireMessage[]> {
     const now = this.#now();
-    const last = await reserveSeqs(trx, conversationId, entries.length, now);
+    const last = (await reserveSeqs(trx, new Map([[conversationId, entries.length]]), now)).get(conversationId);
     if (last === undefined) throw new AppError(chatErrors.conversation_not_found);
     const rows: MessageRow[] = entries.map((entry, i) => ({
       conversation_id: conversationId,
@@ -138,7 +140,7 @@ export class MessageLog {
     // Locks first: a member removed by a concurrent change is either still a member when we
     // look (and its entries come before the removal's) or already gone.
     const conversationIds = [...new Set(batch.map((s) => s.message.conversationId))];
-    const existing = await lockConversations(trx, conversationIds);
+    const existing = await lockConversations(trx, conversationIds, this.#deps.rowLocks);
     const stored = await findByClientIds(
       trx,
       batch.map((s) => ({ deviceId: s.sender.deviceId, clientMessageId: s.message.clientMessageId })),
@@ -192,9 +194,9 @@ export class MessageLog {
     });
 
     const rows: MessageRow[] = [];
-    for (const conversationId of [...fresh.keys()].sort()) {
-      const indexes = fresh.get(conversationId)!;
-      const last = await reserveSeqs(trx, conversationId, indexes.length, now);
+    const reserved = await reserveSeqs(trx, new Map([...fresh].map(([conversationId, indexes]) => [conversationId, indexes.length])), now);
+    for (const [conversationId, indexes] of fresh) {
+      const last = reserved.get(conversationId);
       if (last === undefined) {
         for (const index of indexes) results[index] = { status: 'rejected', reason: new AppError(chatErrors.conversation_not_found) };
         continue;

@@ -1,12 +1,12 @@
 /**
  * SQL for the message log. `seq` ranges are reserved with one
- * `UPDATE … SET last_seq = last_seq + n … RETURNING last_seq` per conversation: the row
+ * `UPDATE … SET last_seq = last_seq + CASE id WHEN … END … RETURNING last_seq` per batch: the row
  * lock (PostgreSQL) or the single writer (SQLite) makes concurrent reservations queue,
  * and because the reservation and the inserts share a transaction, a rollback leaves no
  * gap. Every function takes the executor to run on, so callers compose them inside their
  * own transaction.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ChatTables } from '../migrations.ts';
 import type { MessageRow } from './wire.ts';
 
@@ -15,34 +15,38 @@ type Db = Kysely<ChatTables>;
 /** Rows per INSERT statement: 12 parameters each stays far below both engines' limits. */
 const INSERT_CHUNK = 500;
 
-/** Reserves `count` seqs; resolves the last one of the range, or undefined when the conversation does not exist. */
-export async function reserveSeqs(db: Db, conversationId: string, count: number, now: number): Promise<number | undefined> {
-  const row = await db
+/**
+ * Reserves `count` seqs in each conversation with one UPDATE for the whole batch; resolves
+ * the last seq of each range by conversation id. A conversation that does not exist is
+ * absent from the result.
+ */
+export async function reserveSeqs(db: Db, counts: ReadonlyMap<string, number>, now: number): Promise<Map<string, number>> {
+  const reserved = new Map<string, number>();
+  if (counts.size === 0) return reserved;
+  const rows = await db
     .updateTable('chat_conversation')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', count), last_activity_at: now }))
-    .where('id', '=', conversationId)
-    .returning('last_seq')
-    .executeTakeFirst();
-  return row === undefined ? undefined : Number(row.last_seq);
+    .set((eb) => {
+      const whens = [...counts].map(([id, count]) => sql`when ${id} then cast(${count} as bigint)`);
+      return { last_seq: eb('last_seq', '+', sql<number>`case ${sql.ref('id')} ${sql.join(whens, sql` `)} else 0 end`), last_activity_at: now };
+    })
+    .where('id', 'in', [...counts.keys()])
+    .returning(['id', 'last_seq'])
+    .execute();
+  for (const row of rows) reserved.set(String(row.id), Number(row.last_seq));
+  return reserved;
 }
 
 /**
- * Takes the conversations' row locks (a no-op update; SQLite has one writer anyway) in a
- * fixed order, so that membership read afterwards in the same transaction cannot change
- * before the entries commit, and two batches cannot deadlock. Resolves the ids that exist.
+ * Takes the conversations' row locks in one ordered `SELECT … FOR UPDATE` (on an engine
+ * with a single writer the write transaction already excludes everyone), so that
+ * membership read afterwards in the same transaction cannot change before the entries
+ * commit, and two batches cannot deadlock. Resolves the ids that exist.
  */
-export async function lockConversations(db: Db, conversationIds: readonly string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (const id of [...conversationIds].sort()) {
-    const row = await db
-      .updateTable('chat_conversation')
-      .set((eb) => ({ last_seq: eb.ref('last_seq') }))
-      .where('id', '=', id)
-      .returning('id')
-      .executeTakeFirst();
-    if (row) found.add(String(row.id));
-  }
-  return found;
+export async function lockConversations(db: Db, conversationIds: readonly string[], rowLocks: boolean): Promise<Set<string>> {
+  let query = db.selectFrom('chat_conversation').select('id').where('id', 'in', conversationIds).orderBy('id');
+  if (rowLocks) query = query.forUpdate();
+  const rows = await query.execute();
+  return new Set(rows.map((row) => String(row.id)));
 }
 
 export async function insertEntries(db: Db, rows: readonly MessageRow[]): Promise<void> {
@@ -51,14 +55,15 @@ export async function insertEntries(db: Db, rows: readonly MessageRow[]): Promis
   }
 }
 
-/** Stored entries matching any of the (sender device, client message id) pairs, in one query. */
+/**
+ * Stored entries matching any of the (sender device, client message id) pairs, in one
+ * query: a row-value IN over a VALUES list is one probe of the unique index per pair
+ * (two separate IN lists would probe every device × every id).
+ */
 export async function findByClientIds(db: Db, pairs: ReadonlyArray<{ deviceId: string; clientMessageId: string }>): Promise<MessageRow[]> {
   if (pairs.length === 0) return [];
-  const devices = [...new Set(pairs.map((p) => p.deviceId))];
-  const clientIds = [...new Set(pairs.map((p) => p.clientMessageId))];
-  const wanted = new Set(pairs.map((p) => `${p.deviceId}|${p.clientMessageId}`));
-  const rows = await db.selectFrom('chat_message').selectAll().where('sender_device_id', 'in', devices).where('client_message_id', 'in', clientIds).execute();
-  return rows.filter((r) => wanted.has(`${String(r.sender_device_id)}|${r.client_message_id}`));
+  const values = sql.join(pairs.map((p) => sql`(cast(${p.deviceId} as bigint), ${p.clientMessageId})`));
+  return db.selectFrom('chat_message').selectAll().where(sql<boolean>`(sender_device_id, client_message_id) in (values ${values})`).execute();
 }
 
 /** Entries with `seq > afterSeq`, ascending. */

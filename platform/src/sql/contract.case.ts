@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import type { SqlEngine } from './interface.ts';
+import { pairIn } from './pairs.ts';
 
 interface ContractDb {
   widget: { id: string; name: string; created_at: number; hits: number };
@@ -121,6 +122,22 @@ export function runContract({ create, skip = [] }: SqlContractOptions): void {
     );
     const row = await engine.db.selectFrom('widget').select('hits').where('name', '=', 'counter').executeTakeFirstOrThrow();
     assert.equal(row.hits, 40);
+  });
+
+  it('pairIn finds rows by a two-column key, one listed pair at a time', async () => {
+    const rows = [
+      { id: '9100000000000000010', name: 'pair-a', created_at: 1, hits: 0 },
+      { id: '9100000000000000011', name: 'pair-b', created_at: 2, hits: 0 },
+    ];
+    await engine.db.insertInto('widget').values(rows).execute();
+    const found = await engine.db
+      .selectFrom('widget')
+      .select('name')
+      // The crossed pairs (a's id with b's name…) must not match, as two IN lists would.
+      .where(pairIn(['id', 'bigint'], ['name', 'text'], [[rows[0]!.id, 'pair-a'], [rows[0]!.id, 'pair-b'], [rows[1]!.id, 'pair-a']]))
+      .execute();
+    assert.deepEqual(found, [{ name: 'pair-a' }]);
+    assert.deepEqual(await engine.db.selectFrom('widget').select('name').where(pairIn(['id', 'bigint'], ['name', 'text'], [])).execute(), []);
   });
 
   it('answers ping', async () => {

@@ -11,6 +11,7 @@
 import { MAX_BODY_BYTES, type ConversationId, type MessageId, type WireMessage } from '@twin/chat-protocol';
 import { AppError, platformErrors, type SnowflakeGenerator } from '@twin/platform';
 import type { Bus } from '@twin/platform/bus';
+import { pairIn } from '@twin/platform/sql';
 import type { Kysely } from 'kysely';
 import type { AppendResult, DeviceIdentity, NewMessage } from '../core.ts';
 import { chatErrors } from '../errors.ts';
@@ -159,12 +160,10 @@ export class MessageLog {
       ]),
     );
 
-    const accountIds = [...new Set(batch.map((s) => s.sender.accountId))];
     const memberships = await trx
       .selectFrom('chat_member')
       .select(['conversation_id', 'account_id'])
-      .where('conversation_id', 'in', conversationIds)
-      .where('account_id', 'in', accountIds)
+      .where(pairIn(['conversation_id', 'bigint'], ['account_id', 'bigint'], batch.map((s) => [s.message.conversationId, s.sender.accountId] as const)))
       .execute();
     const isMember = new Set(memberships.map((m) => `${String(m.conversation_id)}|${String(m.account_id)}`));
 

@@ -7,6 +7,7 @@
  * own transaction.
  */
 import { sql, type Kysely } from 'kysely';
+import { pairIn } from '@twin/platform/sql';
 import type { ChatTables } from '../migrations.ts';
 import type { MessageRow } from './wire.ts';
 
@@ -55,15 +56,11 @@ export async function insertEntries(db: Db, rows: readonly MessageRow[]): Promis
   }
 }
 
-/**
- * Stored entries matching any of the (sender device, client message id) pairs, in one
- * query: a row-value IN over a VALUES list is one probe of the unique index per pair
- * (two separate IN lists would probe every device × every id).
- */
+/** Stored entries matching any of the (sender device, client message id) pairs, in one query. */
 export async function findByClientIds(db: Db, pairs: ReadonlyArray<{ deviceId: string; clientMessageId: string }>): Promise<MessageRow[]> {
   if (pairs.length === 0) return [];
-  const values = sql.join(pairs.map((p) => sql`(cast(${p.deviceId} as bigint), ${p.clientMessageId})`));
-  return db.selectFrom('chat_message').selectAll().where(sql<boolean>`(sender_device_id, client_message_id) in (values ${values})`).execute();
+  const keys = pairs.map((p) => [p.deviceId, p.clientMessageId] as const);
+  return db.selectFrom('chat_message').selectAll().where(pairIn(['sender_device_id', 'bigint'], ['client_message_id', 'text'], keys)).execute();
 }
 
 /** Entries with `seq > afterSeq`, ascending. */

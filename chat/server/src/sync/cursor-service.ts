@@ -8,6 +8,7 @@
 import type { AccountId, ConversationId, DeviceId } from '@twin/chat-protocol';
 import { AppError } from '@twin/platform';
 import type { Bus } from '@twin/platform/bus';
+import { pairIn } from '@twin/platform/sql';
 import type { Kysely } from 'kysely';
 import type { ChatEvent, DeviceIdentity, PendingConversation } from '../core.ts';
 import { chatErrors } from '../errors.ts';
@@ -86,12 +87,14 @@ export class CursorService {
     const now = this.#now();
     const { results, wrote } = await this.#db.transaction().execute(async (trx) => {
       const conversationIds = [...new Set(batch.map((a) => a.conversationId))];
-      const accountIds = [...new Set(batch.map((a) => a.device.accountId))];
-      const deviceIds = [...new Set(batch.map((a) => a.device.deviceId))];
       const [conversations, members, cursors] = await Promise.all([
         trx.selectFrom('chat_conversation').select(['id', 'last_seq']).where('id', 'in', conversationIds).execute(),
-        trx.selectFrom('chat_member').select(['conversation_id', 'account_id']).where('conversation_id', 'in', conversationIds).where('account_id', 'in', accountIds).execute(),
-        findCursors(trx, deviceIds, conversationIds),
+        trx
+          .selectFrom('chat_member')
+          .select(['conversation_id', 'account_id'])
+          .where(pairIn(['conversation_id', 'bigint'], ['account_id', 'bigint'], batch.map((a) => [a.conversationId, a.device.accountId] as const)))
+          .execute(),
+        findCursors(trx, batch.map((a) => [a.device.deviceId, a.conversationId] as const)),
       ]);
       const lastSeq = new Map(conversations.map((c) => [String(c.id), Number(c.last_seq)]));
       const isMember = new Set(members.map((m) => `${String(m.conversation_id)}|${String(m.account_id)}`));

@@ -4,6 +4,7 @@
  * (two sockets of one device, two nodes) cannot move one backwards.
  */
 import { sql, type Kysely } from 'kysely';
+import { pairIn } from '@twin/platform/sql';
 import type { ChatTables } from '../migrations.ts';
 
 type Db = Kysely<ChatTables>;
@@ -15,9 +16,10 @@ export interface PendingRow {
   last_seq: number;
 }
 
-export async function findCursors(db: Db, deviceIds: readonly string[], conversationIds: readonly string[]): Promise<CursorRow[]> {
-  if (deviceIds.length === 0 || conversationIds.length === 0) return [];
-  return db.selectFrom('chat_cursor').selectAll().where('device_id', 'in', deviceIds).where('conversation_id', 'in', conversationIds).execute();
+/** The stored cursors of these (device, conversation) pairs. */
+export async function findCursors(db: Db, keys: ReadonlyArray<readonly [deviceId: string, conversationId: string]>): Promise<CursorRow[]> {
+  if (keys.length === 0) return [];
+  return db.selectFrom('chat_cursor').selectAll().where(pairIn(['device_id', 'bigint'], ['conversation_id', 'bigint'], keys)).execute();
 }
 
 /** Writes cursors in one statement; never moves a stored cursor backwards. */

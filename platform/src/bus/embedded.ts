@@ -2,7 +2,8 @@
  * The embedded bus: durable queues in SQL tables, for one node (SQLite or PostgreSQL).
  * A publish stores the events that some registered group wants and one delivery row per
  * (group, event), in one transaction of multi-row INSERTs, then wakes this process's
- * members of those groups. Groups are registered in SQL, so what is published while no
+ * members of those groups. On SQLite, which one process owns, `writeOutbox` does the same
+ * inside the caller's transaction: the outbox and its relay are a hop it does not need. Groups are registered in SQL, so what is published while no
  * member runs waits for the next one, across restarts. Events are pruned once every
  * group has acked them.
  */
@@ -12,7 +13,7 @@ import type { DeadLetterDraft } from './bus-store.ts';
 import { resolveConsumeOptions, resolveGroupOptions, type ResolvedGroupOptions } from './consume-options.ts';
 import { EmbeddedConsumer, type EmbeddedConsumerContext } from './embedded-consumer.ts';
 import { chunks, prepareEvents, toEventRow } from './events.ts';
-import type { Bus, BusEvent, BusStats, ConsumeOptions, Consumer, GroupOptions, NewEvent } from './interface.ts';
+import type { Bus, BusCapabilities, BusEvent, BusStats, ConsumeOptions, Consumer, GroupOptions, NewEvent } from './interface.ts';
 import { SqlBackedBus } from './sql-backed-bus.ts';
 import type { BusTables } from './migrations.ts';
 import { compileFilters, type SubjectMatcher } from './subjects.ts';
@@ -37,7 +38,7 @@ const ANALYZE_EVERY_MS = 30_000;
 
 export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
   readonly name = 'embedded' as const;
-  readonly capabilities = { multiNode: false };
+  readonly capabilities: BusCapabilities;
   readonly nodeId: number;
   readonly #sql: SqlEngine;
   readonly #db: Kysely<BusTables>;
@@ -56,6 +57,7 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     super(options.sql, options.nodeId);
     this.nodeId = options.nodeId;
     this.#sql = options.sql;
+    this.capabilities = { multiNode: false, transactionalPublish: !options.sql.capabilities.multiNode };
     this.#db = options.sql.db as Kysely<BusTables>;
     this.#processedRetentionMs = options.processedRetentionMs ?? 7 * 24 * 3600_000;
     this.#onError = options.onError ?? ((error) => console.error('embedded bus:', error));
@@ -80,38 +82,56 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     if (prepared.length === 0) return [];
     // Serialised up front: a payload that is not JSON fails the call before any write.
     const rows = prepared.map(toEventRow);
-    const now = Date.now();
-    const groups = await this.#db.transaction().execute(async (trx) => {
-      const registered = await trx.selectFrom('bus_group').select(['name', 'subjects']).execute();
-      const matchers = registered.map((g) => ({ name: g.name, matches: this.#matcher(g.subjects) }));
-      const stored: BusTables['bus_event'][] = [];
-      const deliveries: BusTables['bus_delivery'][] = [];
-      const touched = new Set<string>();
-      for (const row of rows) {
-        let wanted = false;
-        for (const { name, matches } of matchers) {
-          if (!matches(row.subject)) continue;
-          wanted = true;
-          touched.add(name);
-          deliveries.push({ group_name: name, event_id: row.id, visible_at: now, attempts: 0, last_error: null });
-        }
-        // An event no group wants has nobody to wait for: it is not stored at all.
-        if (wanted) stored.push(row);
-      }
-      // Remembered before the commit, so the members woken below need not read them back.
-      this.signals.recentEvents.remember(stored);
-      // ON CONFLICT: a relay re-publishing an event still queued must not queue it twice.
-      for (const slice of chunks(stored, ROWS_PER_INSERT)) {
-        await trx.insertInto('bus_event').values(slice).onConflict((oc) => oc.doNothing()).execute();
-      }
-      for (const slice of chunks(deliveries, ROWS_PER_INSERT)) {
-        await trx.insertInto('bus_delivery').values(slice).onConflict((oc) => oc.doNothing()).execute();
-      }
-      this.#queuedSinceAnalyze += deliveries.length;
-      return touched;
-    });
+    const groups = await this.#db.transaction().execute((trx) => this.#enqueue(trx, rows));
     this.signals.wakeGroups(groups);
     return prepared;
+  }
+
+  /**
+   * With `transactionalPublish` the events skip the outbox and the relay: they are queued
+   * in the caller's transaction. The members woken here claim on the engine's one
+   * connection, which this transaction holds until it ends, so they find the deliveries
+   * once it commits, and nothing if it rolls back.
+   */
+  override async writeOutbox(trx: Kysely<any>, events: readonly NewEvent[]): Promise<BusEvent[]> {
+    if (!this.capabilities.transactionalPublish) return super.writeOutbox(trx, events);
+    this.#assertOpen();
+    const prepared = prepareEvents(events, this.ids);
+    if (prepared.length === 0) return [];
+    this.signals.wakeGroups(await this.#enqueue(trx as Kysely<BusTables>, prepared.map(toEventRow)));
+    return prepared;
+  }
+
+  /** Stores the events some registered group wants and their deliveries; resolves the groups that got any. */
+  async #enqueue(db: Kysely<BusTables>, rows: readonly BusTables['bus_event'][]): Promise<Set<string>> {
+    const now = Date.now();
+    const registered = await db.selectFrom('bus_group').select(['name', 'subjects']).execute();
+    const matchers = registered.map((g) => ({ name: g.name, matches: this.#matcher(g.subjects) }));
+    const stored: BusTables['bus_event'][] = [];
+    const deliveries: BusTables['bus_delivery'][] = [];
+    const touched = new Set<string>();
+    for (const row of rows) {
+      let wanted = false;
+      for (const { name, matches } of matchers) {
+        if (!matches(row.subject)) continue;
+        wanted = true;
+        touched.add(name);
+        deliveries.push({ group_name: name, event_id: row.id, visible_at: now, attempts: 0, last_error: null });
+      }
+      // An event no group wants has nobody to wait for: it is not stored at all.
+      if (wanted) stored.push(row);
+    }
+    // Remembered before the commit, so the members woken afterwards need not read them back.
+    this.signals.recentEvents.remember(stored);
+    // ON CONFLICT: a relay re-publishing an event still queued must not queue it twice.
+    for (const slice of chunks(stored, ROWS_PER_INSERT)) {
+      await db.insertInto('bus_event').values(slice).onConflict((oc) => oc.doNothing()).execute();
+    }
+    for (const slice of chunks(deliveries, ROWS_PER_INSERT)) {
+      await db.insertInto('bus_delivery').values(slice).onConflict((oc) => oc.doNothing()).execute();
+    }
+    this.#queuedSinceAnalyze += deliveries.length;
+    return touched;
   }
 
   async consume(options: ConsumeOptions): Promise<Consumer> {

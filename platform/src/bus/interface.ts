@@ -144,6 +144,11 @@ export interface BusStats {
 export interface BusCapabilities {
   /** Consumers in several processes share groups and wake on each other's publishes (NATS: yes; embedded: one process). */
   readonly multiNode: boolean;
+  /**
+   * `writeOutbox` queues the events itself, inside the caller's transaction, so the relay
+   * has nothing to publish (the embedded bus on a database one process owns).
+   */
+  readonly transactionalPublish: boolean;
 }
 
 export interface Bus {
@@ -180,7 +185,9 @@ export interface Bus {
   /**
    * Writes events as outbox rows inside the caller's transaction, so they commit or roll
    * back with the state change. The {@link OutboxRelay} publishes them after commit; call
-   * its `notify()` after the commit for the lowest latency.
+   * its `notify()` after the commit for the lowest latency. Where the bus's queue is in
+   * that same database and one process owns it (`capabilities.transactionalPublish`), the
+   * events are queued directly in the transaction instead, and consumers see them on commit.
    */
   writeOutbox(trx: Kysely<any>, events: readonly NewEvent[]): Promise<BusEvent[]>;
 

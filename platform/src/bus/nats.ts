@@ -47,7 +47,7 @@ const PROCESSED_PRUNE_MS = 60_000;
 
 export class NatsBus extends SqlBackedBus<NatsConsumer> implements Bus {
   readonly name = 'nats' as const;
-  readonly capabilities = { multiNode: true };
+  readonly capabilities = { multiNode: true, transactionalPublish: false };
   readonly nodeId: number;
   readonly stream: string;
   readonly subjectPrefix: string;

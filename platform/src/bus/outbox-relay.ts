@@ -15,15 +15,15 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { SqlEngine } from '../sql/index.ts';
 import { fromEventRow } from './events.ts';
-import type { Bus } from './interface.ts';
+import type { Bus, BusCapabilities } from './interface.ts';
 import { localSignals, type LocalSignals } from './local-signals.ts';
 import type { BusTables } from './migrations.ts';
 
 export interface OutboxRelayOptions {
   /** The database holding the `outbox` table. */
   sql: SqlEngine;
-  /** Where the rows are published (only `publish` is used). */
-  bus: Pick<Bus, 'publish'>;
+  /** Where the rows are published. A bus with `transactionalPublish` leaves no rows but those written before it had it, so only the poll looks for them. */
+  bus: Pick<Bus, 'publish'> & { readonly capabilities?: Pick<BusCapabilities, 'transactionalPublish'> };
   /** Rows per claim and per publish call. Default 500. */
   batchSize?: number;
   /** Safety-net poll for rows nobody notified about. Default 1000 ms. */
@@ -40,7 +40,7 @@ const HINT_RECHECK_MS = [1, 5, 25, 100];
 export class OutboxRelay {
   readonly #sql: SqlEngine;
   readonly #db: Kysely<BusTables>;
-  readonly #bus: Pick<Bus, 'publish'>;
+  readonly #bus: OutboxRelayOptions['bus'];
   readonly #signals: LocalSignals;
   readonly #batchSize: number;
   readonly #pollIntervalMs: number;
@@ -73,14 +73,18 @@ export class OutboxRelay {
       this.#hintRechecks = HINT_RECHECK_MS.length;
       this.notify();
     });
-    const poll = setInterval(() => this.notify(), this.#pollIntervalMs);
+    const poll = setInterval(() => this.#run(), this.#pollIntervalMs);
     poll.unref();
     this.#timers.add(poll);
-    this.notify();
+    this.#run();
   }
 
   /** Publishes pending rows now; call after committing a transaction that wrote outbox rows. */
   notify(): void {
+    if (!this.#bus.capabilities?.transactionalPublish) this.#run();
+  }
+
+  #run(): void {
     if (!this.#started) return;
     this.#requested = true;
     this.#running ??= this.#pump();
@@ -138,7 +142,7 @@ export class OutboxRelay {
     if (!this.#started) return;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      this.notify();
+      this.#run();
     }, ms);
     timer.unref();
     this.#timers.add(timer);

@@ -10,9 +10,10 @@
  * no names from the key space and never collide with key folders.
  */
 import { createHash } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { read, type BigIntStats } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { BlobInfo } from './interface.ts';
 import { defaultContentType } from './keys.ts';
 
@@ -106,11 +107,18 @@ export async function writeSidecar(path: string, sidecar: Sidecar, tmpPath: stri
   }
 }
 
-/** SHA-256 hex of everything in the open file, read from byte 0; leaves the handle open. */
-export async function hashOpenFile(handle: FileHandle): Promise<string> {
+const readAt = promisify(read);
+
+/** SHA-256 hex of everything in the open file, read from byte 0; leaves the descriptor open. */
+export async function hashOpenFile(fd: number): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const buffer = Buffer.allocUnsafe(256 * 1024);
+  for (let position = 0; ; ) {
+    const { bytesRead } = await readAt(fd, buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return hash.digest('hex');
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
 }
 
 /** True when `error` is a Node system error with one of `codes`. */

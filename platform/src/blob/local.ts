@@ -12,10 +12,10 @@
  * serve stale bytes as fresh. A hash cannot, and costs nothing extra while streaming.
  */
 import { randomUUID } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
-import { mkdir, open, readdir, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { mkdir, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { BlobNotFoundError, BlobRangeNotSatisfiableError, InvalidBlobKeyError } from './errors.ts';
 import type { BlobInfo, BlobPage, BlobRead, BlobStore, GetOptions, ListOptions, PutOptions } from './interface.ts';
 import { KeyLocks } from './key-locks.ts';
@@ -42,11 +42,21 @@ const SIDECAR_CACHE_SIZE = 10_000;
 /** Each read allocates its whole buffer: a small file gets one of its own size (a 1 KB playlist, not 256 KiB). */
 const readSize = (bytes: number) => Math.max(1, Math.min(readChunkBytes, bytes));
 
+/**
+ * Objects up to this size are read whole when opened. Opening, stat and small reads are
+ * blocking calls here, as nginx makes them without aio: on a local file whose pages are
+ * cached each costs a few microseconds, where a thread-pool round trip costs the event
+ * loop more than the work (a 1 KB playlist took four). Bigger bodies stream from the
+ * descriptor in thread-pool reads.
+ */
+const SMALL_OBJECT_BYTES = 64 * 1024;
+
 /** Temp files older than this are leftovers of a crash (a live write keeps its mtime fresh). */
 const staleTempMs = 24 * 60 * 60 * 1000;
 
 interface OpenedBlob {
-  readonly handle: FileHandle;
+  /** An open descriptor of the data file, for the caller to close. */
+  readonly fd: number;
   readonly info: BlobInfo;
 }
 
@@ -110,15 +120,19 @@ export class LocalBlobStore implements BlobStore {
     await this.#ensureReady();
     const opened = await this.#openVersion(key);
     if (!opened) throw new BlobNotFoundError(key);
-    const { handle, info } = opened;
-    if (!options.range) return { body: handle.createReadStream({ start: 0, highWaterMark: readSize(info.size) }), info };
-    const { start } = options.range;
-    if (start >= info.size) {
-      await handle.close();
-      throw new BlobRangeNotSatisfiableError(key, start, info.size);
+    const { fd, info } = opened;
+    let range: { start: number; end: number } | undefined;
+    if (options.range) {
+      const { start } = options.range;
+      if (start >= info.size) {
+        closeSync(fd);
+        throw new BlobRangeNotSatisfiableError(key, start, info.size);
+      }
+      range = { start, end: Math.min(options.range.end ?? Number.POSITIVE_INFINITY, info.size - 1) };
     }
-    const range = { start, end: Math.min(options.range.end ?? Number.POSITIVE_INFINITY, info.size - 1) };
-    return { body: handle.createReadStream({ ...range, highWaterMark: readSize(range.end - range.start + 1) }), info, range };
+    const { start, end } = range ?? { start: 0, end: info.size - 1 };
+    const body = info.size <= SMALL_OBJECT_BYTES ? readWhole(fd, start, end) : createReadStream('', { fd, start, end, highWaterMark: readSize(end - start + 1) });
+    return range ? { body, info, range } : { body, info };
   }
 
   async head(key: string): Promise<BlobInfo | null> {
@@ -126,7 +140,7 @@ export class LocalBlobStore implements BlobStore {
     await this.#ensureReady();
     const opened = await this.#openVersion(key);
     if (!opened) return null;
-    await opened.handle.close();
+    closeSync(opened.fd);
     return opened.info;
   }
 
@@ -170,7 +184,7 @@ export class LocalBlobStore implements BlobStore {
       if (keys.length === limit) return { keys, nextCursor: keys[limit - 1]!.key };
       const opened = await this.#openVersion(key);
       if (!opened) continue; // deleted since the folder was read
-      await opened.handle.close();
+      closeSync(opened.fd);
       // S3 lists no content types; leaving them out here too keeps callers honest.
       const { contentType: _omitted, ...info } = opened.info;
       keys.push(info);
@@ -201,32 +215,32 @@ export class LocalBlobStore implements BlobStore {
    * process to finish, then look again, and if still unmatched, rehash the bytes.
    */
   async #openVersion(key: string): Promise<OpenedBlob | null> {
-    const first = await this.#openData(key);
+    const first = this.#openData(key);
     if (!first) return null;
     const known = this.#sidecars.get(key);
-    if (known && describes(known, key, first.stats)) return { handle: first.handle, info: infoFrom(known, first.stats) };
-    const sidecar = await readSidecar(sidecarPath(this.#metaDir, key)).catch(async (error: unknown) => {
-      await first.handle.close();
+    if (known && describes(known, key, first.stats)) return { fd: first.fd, info: infoFrom(known, first.stats) };
+    const sidecar = await readSidecar(sidecarPath(this.#metaDir, key)).catch((error: unknown) => {
+      closeSync(first.fd);
       throw error;
     });
     if (sidecar && describes(sidecar, key, first.stats)) {
       this.#remember(key, sidecar);
-      return { handle: first.handle, info: infoFrom(sidecar, first.stats) };
+      return { fd: first.fd, info: infoFrom(sidecar, first.stats) };
     }
-    await first.handle.close();
+    closeSync(first.fd);
     return this.#locks.run(key, async () => {
-      const again = await this.#openData(key);
+      const again = this.#openData(key);
       if (!again) return null;
       try {
         const metaPath = sidecarPath(this.#metaDir, key);
         const current = await readSidecar(metaPath);
-        if (current && describes(current, key, again.stats)) return { handle: again.handle, info: infoFrom(current, again.stats) };
+        if (current && describes(current, key, again.stats)) return { fd: again.fd, info: infoFrom(current, again.stats) };
         // The content type is a best guess here: the sidecar's, which is usually right.
-        const repaired = sidecarFor(key, again.stats, etagOf(await hashOpenFile(again.handle)), current?.contentType);
+        const repaired = sidecarFor(key, again.stats, etagOf(await hashOpenFile(again.fd)), current?.contentType);
         await writeSidecar(metaPath, repaired, this.#tempPath('meta'));
-        return { handle: again.handle, info: infoFrom(repaired, again.stats) };
+        return { fd: again.fd, info: infoFrom(repaired, again.stats) };
       } catch (error) {
-        await again.handle.close();
+        closeSync(again.fd);
         throw error;
       }
     });
@@ -239,22 +253,22 @@ export class LocalBlobStore implements BlobStore {
     this.#sidecars.set(key, sidecar);
   }
 
-  async #openData(key: string): Promise<{ handle: FileHandle; stats: BigIntStats } | null> {
-    let handle: FileHandle;
+  #openData(key: string): { fd: number; stats: BigIntStats } | null {
+    let fd: number;
     try {
-      handle = await open(this.#dataPath(key), 'r');
+      fd = openSync(this.#dataPath(key), 'r');
     } catch (error) {
       if (isFsError(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return null;
       throw error;
     }
     try {
-      const stats = await handle.stat({ bigint: true });
-      if (stats.isFile()) return { handle, stats };
+      const stats = fstatSync(fd, { bigint: true });
+      if (stats.isFile()) return { fd, stats };
     } catch (error) {
-      await handle.close();
+      closeSync(fd);
       throw error;
     }
-    await handle.close();
+    closeSync(fd);
     return null; // a folder of other keys, not an object
   }
 
@@ -285,5 +299,21 @@ export class LocalBlobStore implements BlobStore {
       const stats = await stat(path).catch(() => undefined);
       if (stats && now - stats.mtimeMs > staleTempMs) await rm(path, { force: true, recursive: true });
     }
+  }
+}
+
+/** Bytes `start..end` (inclusive) of a small open file, read at once; closes the descriptor. */
+function readWhole(fd: number, start: number, end: number): Readable {
+  try {
+    const buffer = Buffer.allocUnsafe(end - start + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = readSync(fd, buffer, filled, buffer.length - filled, start + filled);
+      if (n === 0) break; // truncated under us: serve what is there rather than garbage
+      filled += n;
+    }
+    return Readable.from([buffer.subarray(0, filled)], { objectMode: false });
+  } finally {
+    closeSync(fd);
   }
 }

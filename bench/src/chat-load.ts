@@ -192,8 +192,10 @@ export async function paced(url: string, pairs: readonly LoadPair[], seconds: nu
           load.persistLatencies.length = 0;
         }
       }
-      for (const load of loads) {
-        const due = Math.floor(elapsed * perPair) - load.sent;
+      // Each pair's schedule is offset by its share of one interval: in step, all pairs
+      // would send in the same tick, bursts no real population of senders makes.
+      for (const [i, load] of loads.entries()) {
+        const due = Math.floor(elapsed * perPair + i / loads.length) - load.sent;
         for (let i = 0; i < due; i++) load.send();
       }
       await sleep(2);

@@ -66,8 +66,8 @@ class PairLoad {
   }
 
   async open(url: string): Promise<void> {
-    this.receiver = await openWire(url, { token: this.#pair.receiverToken, onFrame: (frame) => this.#onReceiver(frame) });
-    this.sender = await openWire(url, { token: this.#pair.senderToken, onFrame: (frame) => this.#onSender(frame) });
+    this.receiver = await openWire(url, { token: this.#pair.receiverToken, onFrame: (frame, socket) => this.#onReceiver(frame, socket) });
+    this.sender = await openWire(url, { token: this.#pair.senderToken, onFrame: (frame, socket) => this.#onSender(frame, socket) });
   }
 
   send(): void {
@@ -96,7 +96,7 @@ class PairLoad {
     this.receiver.close();
   }
 
-  #onSender(frame: ServerFrame): void {
+  #onSender(frame: ServerFrame, sender: WireSocket): void {
     if (frame.type === 'send-result') {
       this.inFlight--;
       this.counters.persisted++;
@@ -111,12 +111,12 @@ class PairLoad {
       const last = frame.messages.at(-1);
       if (last && last.seq > this.#senderAcked) {
         this.#senderAcked = last.seq;
-        this.sender.send({ type: 'ack', conversationId: last.conversationId, seq: last.seq });
+        sender.send({ type: 'ack', conversationId: last.conversationId, seq: last.seq });
       }
     }
   }
 
-  #onReceiver(frame: ServerFrame): void {
+  #onReceiver(frame: ServerFrame, receiver: WireSocket): void {
     if (frame.type !== 'deliver') return;
     const now = performance.now();
     let highest = 0;
@@ -131,7 +131,7 @@ class PairLoad {
     if (highest > this.#receiverAcked) {
       this.counters.acked += highest - this.#receiverAcked;
       this.#receiverAcked = highest;
-      this.receiver.send({ type: 'ack', conversationId: this.#pair.conversationId, seq: highest });
+      receiver.send({ type: 'ack', conversationId: this.#pair.conversationId, seq: highest });
     }
   }
 }

@@ -15,7 +15,8 @@ export interface WireSocket {
 export interface OpenOptions {
   token: string;
   localAddress?: string;
-  onFrame?: (frame: ServerFrame) => void;
+  /** Every frame, `ready` included; gets the socket, since frames can follow `ready` before the promise's continuation runs. */
+  onFrame?: (frame: ServerFrame, socket: WireSocket) => void;
 }
 
 /** Opens, authenticates and resolves once `ready` arrives. */
@@ -35,7 +36,7 @@ export function openWire(url: string, options: OpenOptions): Promise<WireSocket>
         ready = true;
         resolve(socket);
       }
-      options.onFrame?.(frame);
+      options.onFrame?.(frame, socket);
     });
     ws.on('error', (error) => {
       if (!ready) reject(error);

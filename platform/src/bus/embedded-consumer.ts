@@ -106,21 +106,29 @@ export class EmbeddedConsumer implements Consumer {
     const { db, skipLocked } = this.#ctx;
     const { batchSize, ackTimeoutMs, maxDeliver } = this.#options;
     const now = Date.now();
-    let visible = db
-      .selectFrom('bus_delivery')
-      .select('event_id')
-      .where('group_name', '=', this.group)
-      .where('visible_at', '<=', now)
-      .orderBy('visible_at')
-      .orderBy('event_id')
-      .limit(batchSize);
-    if (skipLocked) visible = visible.forUpdate().skipLocked();
+    // A MATERIALIZED CTE runs the pick once: as an IN subquery, PostgreSQL may rescan it
+    // (nested loop), and each rescan under SKIP LOCKED can pick other rows, so one claim
+    // could take more than a batch and starve the group's other members.
     const rows = await db
+      .with(
+        (cte) => cte('due').materialized(),
+        (qc) => {
+          const due = qc
+            .selectFrom('bus_delivery')
+            .select('event_id')
+            .where('group_name', '=', this.group)
+            .where('visible_at', '<=', now)
+            .orderBy('visible_at')
+            .orderBy('event_id')
+            .limit(batchSize);
+          return skipLocked ? due.forUpdate().skipLocked() : due;
+        },
+      )
       .updateTable('bus_delivery')
       .set((eb) => ({ visible_at: now + ackTimeoutMs, attempts: eb('attempts', '+', 1) }))
       .where('group_name', '=', this.group)
-      .where('event_id', 'in', visible)
-      .returning(['event_id', 'attempts', 'last_error'])
+      .where('event_id', 'in', (eb) => eb.selectFrom('due').select('due.event_id'))
+      .returning(['bus_delivery.event_id', 'bus_delivery.attempts', 'bus_delivery.last_error'])
       .execute();
     if (rows.length === 0) return 0;
 

@@ -4,7 +4,7 @@
  * and an app-side log of what its `onMessages` handler stored.
  */
 import { chatFeature } from '@twin/chat-server';
-import { startTestPlatform, waitFor, type EngineSet, type TestPlatform } from '@twin/platform/testing';
+import { startTestPlatform, waitFor, type EngineSet, type TestPlatform, type TestPlatformOptions } from '@twin/platform/testing';
 import type { AccountId, ConversationId } from '@twin/chat-protocol';
 import { ChatApi, ChatClient, ensureDevice, MemoryChatStore, type ChatClientOptions, type ChatMessage, type WebSocketLike } from '../src/index.ts';
 
@@ -23,8 +23,8 @@ const TEST_ENV = {
   RATE_LIMIT_ACCOUNT_PER_SECOND: '1000000',
 };
 
-export async function startChatServer(engines: EngineSet, env: Record<string, string> = {}): Promise<ChatServer> {
-  const t = await startTestPlatform(engines, { ...TEST_ENV, ...env }, { features: [chatFeature] });
+export async function startChatServer(engines: EngineSet, env: Record<string, string> = {}, options: Omit<TestPlatformOptions, 'features'> = {}): Promise<ChatServer> {
+  const t = await startTestPlatform(engines, { ...TEST_ENV, ...env }, { ...options, features: [chatFeature] });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const address = t.app.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');

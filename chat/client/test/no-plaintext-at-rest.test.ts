@@ -3,8 +3,9 @@
  * accounts × 2 devices, texts and a 5 MB attachment, each with its own marker — and then
  * everything the server keeps is scanned for the markers and for slices of the
  * attachment's plaintext: every file under DATA_DIR (SQLite database and WAL, local
- * blobs, anything spooled there), and on the distributed engines also every row of every
- * table in the PostgreSQL schema and every object in the S3 bucket. Zero hits.
+ * blobs, anything spooled there), everything the server logged at its most verbose
+ * level, and on the distributed engines also every row of every table in the PostgreSQL
+ * schema and every object in the S3 bucket. Zero hits.
  *
  * A scan that finds nothing proves nothing unless it would have found plaintext: in the
  * same run, devices with encryption off send a control text and upload control bytes as
@@ -88,8 +89,10 @@ async function blobObjects(platform: Platform): Promise<Haystack[]> {
 await forEachEngineSet('no plaintext at rest', (engines) => {
   let server: ChatServer;
   const devices: TestDevice[] = [];
+  // Every line the server logs, at its most verbose level.
+  const logLines: string[] = [];
   before(async () => {
-    server = await startChatServer(engines);
+    server = await startChatServer(engines, {}, { log: { level: 'trace', destination: { write: (line: string) => void logLines.push(line) } } });
   });
   after(async () => {
     await Promise.all(devices.map((d) => d.stop()));
@@ -172,7 +175,9 @@ await forEachEngineSet('no plaintext at rest', (engines) => {
 
     const platform = server.t.platform;
     // DATA_DIR on both engine sets: the distributed run may still spool uploads or caches there.
-    const stored = [...(await filesUnder(platform.config.dataDir)), ...(platform.config.databaseUrl ? [...(await postgresTables(platform)), ...(await blobObjects(platform))] : [])];
+    const log: Haystack = { where: 'the server log', bytes: Buffer.from(logLines.join('')) };
+    assert.ok(log.bytes.includes(group), 'the log is captured: its request lines name the group');
+    const stored = [log, ...(await filesUnder(platform.config.dataDir)), ...(platform.config.databaseUrl ? [...(await postgresTables(platform)), ...(await blobObjects(platform))] : [])];
     assert.ok(stored.some((h) => h.where.includes('blob')), 'the scan reads the blobs');
 
     const controls = new Map([

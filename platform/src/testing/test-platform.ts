@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import type { HttpApp } from '../http/app.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, type LoggerOptions } from '../observability/logger.ts';
 import { featureMigrations, loadFeatureSettings, startFeatures, type Feature } from '../feature.ts';
 import { createPlatform, type Platform } from '../platform.ts';
 import { createPlatformApp } from '../platform-app.ts';
@@ -26,6 +26,8 @@ export interface TestPlatform {
 export interface TestPlatformOptions {
   /** Features to start on the platform, as main.ts does (their settings read from `env`). */
   features?: readonly Feature[];
+  /** Where the nodes log, and from which level; default: nothing is logged. */
+  log?: LoggerOptions;
 }
 
 export async function startTestPlatform(engines: EngineSet, env: Record<string, string> = {}, options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -56,7 +58,7 @@ export async function startTestCluster(engines: EngineSet, count: number, env: R
     const settings = loadFeatureSettings(features, fullEnv);
     const platform = await createPlatform(config, {
       migrations: featureMigrations(features),
-      logger: createLogger({ level: 'silent' }),
+      logger: createLogger(options.log ?? { level: 'silent' }),
       ...(namespace ? { sqlSchema: namespace.name, cacheKeyPrefix: `${namespace.name}:`, busNamespace: namespace.name } : {}),
     });
     const running = await startFeatures(platform, settings);

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { forEachEngineSet, waitFor } from '@twin/platform/testing';
+import { fromBase64Url } from '@twin/chat-protocol';
 import { ChatApi, ChatApiError, ensureDevice, MemoryChatStore } from '../src/index.ts';
+import { DeviceDirectory } from '../src/mls/device-directory.ts';
 import { addDevice, createAccount, linkDevice, startChatServer, type ChatServer, type TestDevice } from './harness.ts';
 
 await forEachEngineSet('chat SDK: devices', (engines) => {
@@ -33,6 +35,22 @@ await forEachEngineSet('chat SDK: devices', (engines) => {
     const listed = await second.client.api.listDevices(alice.accountId);
     assert.deepEqual(new Set(listed.map((d) => d.deviceId)), new Set([first.client.deviceId, second.client.deviceId]));
     assert.equal(listed.find((d) => d.deviceId === second.client.deviceId)?.publicKey, second.client.device.publicKey);
+  });
+
+  test("the device directory vouches for a leaf key only when it is the named device's registered key", async () => {
+    const alice = await createAccount(server, 'alice');
+    const bob = await createAccount(server, 'bob');
+    const phone = track(await addDevice(server, alice));
+    const laptop = track(await linkDevice(server, alice, phone));
+    const bobPhone = track(await addDevice(server, bob));
+    const directory = new DeviceDirectory(bobPhone.client.api);
+    const keyOf = (d: TestDevice) => fromBase64Url(d.client.device.publicKey);
+    assert.equal(await directory.verify(phone.client.deviceId, keyOf(phone)), true);
+    assert.equal(await directory.verify(phone.client.deviceId, keyOf(laptop)), false, "another device's key");
+    assert.equal(await directory.verify('9000000000000000001', keyOf(phone)), false, 'a device that does not exist');
+    // A removed device's leaf can stay in a group until someone commits the removal: its key still checks out.
+    await phone.client.api.removeDevice(laptop.client.deviceId);
+    assert.equal(await new DeviceDirectory(bobPhone.client.api).verify(laptop.client.deviceId, keyOf(laptop)), true);
   });
 
   test('a device token the gateway refuses (4001) is replaced by a freshly minted one and the client connects', async () => {

@@ -148,6 +148,29 @@ forEachEngineSet('chat devices over HTTP', (engines) => {
     await addDevice(t, account);
   });
 
+  test('the directory describes any device by id, removed ones included, to any signed-in caller', async () => {
+    const account = await signUp(t);
+    const first = await addDevice(t, account);
+    const second = await addDevice(t, account, first);
+    const stranger = await signUp(t);
+    const strangerDevice = await addDevice(t, stranger);
+    const described = await t.app.inject({ method: 'GET', url: `/v1/devices/${second.deviceId}`, headers: bearer(strangerDevice.token) });
+    assert.equal(described.statusCode, 200, described.body);
+    assert.deepEqual(
+      { ...json(described), createdAt: 0 },
+      { deviceId: second.deviceId, accountId: account.accountId, name: 'test device', publicKey: second.publicKey, createdAt: 0, removedAt: null },
+    );
+    assert.equal((await t.app.inject({ method: 'DELETE', url: `/v1/devices/${second.deviceId}`, headers: bearer(first.token) })).statusCode, 204);
+    const removed = json(await t.app.inject({ method: 'GET', url: `/v1/devices/${second.deviceId}`, headers: bearer(first.token) }));
+    assert.equal(removed.publicKey, second.publicKey, 'a removed device keeps its key in the directory');
+    assert.equal(typeof removed.removedAt, 'number');
+    const unknown = await t.app.inject({ method: 'GET', url: '/v1/devices/9000000000000000001', headers: bearer(first.token) });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(json(unknown).error.code, 'device_not_found');
+    assert.equal((await t.app.inject({ method: 'GET', url: '/v1/devices/not-an-id', headers: bearer(first.token) })).statusCode, 400);
+    assert.equal((await t.app.inject({ method: 'GET', url: `/v1/devices/${first.deviceId}` })).statusCode, 401);
+  });
+
   test('the chat core routes are in the OpenAPI document', async () => {
     const doc = json(await t.app.inject({ method: 'GET', url: '/docs/json' }));
     for (const path of ['/v1/devices', '/v1/devices/{deviceId}/tokens', '/v1/accounts/{accountId}/devices', '/v1/conversations', '/v1/conversations/{id}/messages', '/v1/conversations/{id}/messages/{seq}', '/v1/sync']) {

@@ -87,6 +87,11 @@ export class ChatApi {
     return (await this.http.request<{ devices: DeviceInfo[] }>('GET', `/v1/accounts/${enc(accountId)}/devices`, { auth: 'device' })).devices;
   }
 
+  /** One device of any account, removed ones included: the directory MLS leaf keys are checked against. */
+  describeDevice(deviceId: string): Promise<DeviceInfo & { accountId: AccountId; removedAt: number | null }> {
+    return this.http.request('GET', `/v1/devices/${enc(deviceId)}`, { auth: 'device' });
+  }
+
   /** With the device token, or an account token when given (e.g. to remove a lost device). */
   removeDevice(deviceId: DeviceId, accountToken?: string): Promise<void> {
     return this.http.request('DELETE', `/v1/devices/${enc(deviceId)}`, { auth: accountToken ?? 'device' });

@@ -19,6 +19,7 @@ import type { StoredDevice } from '../store/interface.ts';
 import { DeviceMls, type HandshakeOutcome, type StagedCommit } from './device-mls.ts';
 import { MlsEngineError, type MlsErrorCode } from './errors.ts';
 import { decodeInnerBody, encodeInnerBody, type InnerBody } from './inner-body.ts';
+import { DeviceDirectory } from './device-directory.ts';
 import type { MlsStateStore } from './state-store.ts';
 
 export interface ConversationCryptoOptions {
@@ -70,7 +71,8 @@ export class ConversationCrypto {
 
   static async open(options: ConversationCryptoOptions): Promise<ConversationCrypto> {
     const { deviceId, publicKey, privateKey } = options.device;
-    const engine = await DeviceMls.open({ deviceId, publicKey, privateKey }, options.store ? { store: options.store } : {});
+    const directory = new DeviceDirectory(options.api);
+    const engine = await DeviceMls.open({ deviceId, publicKey, privateKey }, { verifyDevice: (id, key) => directory.verify(id, key), ...(options.store ? { store: options.store } : {}) });
     return new ConversationCrypto(engine, options);
   }
 

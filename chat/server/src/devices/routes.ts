@@ -105,6 +105,21 @@ export async function deviceRoutes(app: HttpApp, { devices, device }: { devices:
     async (request) => ({ devices: await devices.list(request.params.accountId) }),
   );
 
+  app.get(
+    '/v1/devices/:deviceId',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags: ['chat devices'],
+        summary: 'One device of any account, removed ones included (clients check MLS leaf keys against it)',
+        security,
+        params: Type.Object({ deviceId: Id }),
+        response: { 200: Type.Object({ ...RegisteredDevice.properties, removedAt: Type.Union([Type.Integer({ description: 'Epoch ms.' }), Type.Null()]) }) },
+      },
+    },
+    async (request) => devices.describe(request.params.deviceId),
+  );
+
   app.delete(
     '/v1/devices/:deviceId',
     {

@@ -113,6 +113,17 @@ export class DeviceService {
     return (await this.#deps.store.listActive(accountId)).map(toInfo);
   }
 
+  /**
+   * One device as the directory knows it, removed ones included: a client checks an MLS
+   * leaf's key against it, and a removed device's leaf can stay in a group until someone
+   * commits its removal.
+   */
+  async describe(deviceId: string): Promise<DeviceInfo & { removedAt: number | null }> {
+    const row = isStorableId(deviceId) ? await this.#deps.store.findDevice(deviceId) : undefined;
+    if (!row) throw new AppError(chatErrors.device_not_found);
+    return { ...toInfo(row), removedAt: row.removed_at === null ? null : Number(row.removed_at) };
+  }
+
   /** Removes a device of `accountId` (the caller's account): revokes its tokens and tells the gateways. */
   async remove(accountId: string, deviceId: string): Promise<void> {
     const device = isStorableId(deviceId) ? await this.#deps.store.findDevice(deviceId) : undefined;

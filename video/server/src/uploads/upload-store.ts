@@ -10,10 +10,13 @@
  * Both keep their state outside the process, so an upload resumes after a restart, on
  * any API node for S3.
  */
-import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
-import type { DataStore } from '@tus/server';
+import { ERRORS, type DataStore } from '@tus/server';
 import type { Platform } from '@twin/platform';
 import type { VideoId } from '../ids.ts';
 import { sourceKey } from './upload-ids.ts';
@@ -38,12 +41,35 @@ function localUploadStore(platform: Platform, expiryMs: number): UploadStore {
   const directory = probePath?.slice(0, probePath.length - probe.length - 1);
   if (!probePath || !directory || join(directory, probe) !== probePath) throw new Error('the local blob store does not lay out keys as paths');
   const info = new UploadInfoStore(join(platform.config.dataDir, 'uploads'));
-  const datastore = new FileStore({ directory, configstore: info, expirationPeriodInMilliseconds: expiryMs });
+  const datastore = new SourceFileStore({ directory, configstore: info, expirationPeriodInMilliseconds: expiryMs });
   return {
     datastore,
     forget: (uploadId) => info.delete(uploadId),
     discard: (uploadId) => datastore.remove(uploadId).catch(() => info.delete(uploadId)),
   };
+}
+
+/**
+ * Bytes a PATCH may have buffered toward the file while a write is in flight. FileStore's
+ * own stream keeps 16 KiB, so each 64 KiB the socket hands over became one thread-pool
+ * write, one after the other (16k round trips per GiB, the event loop mostly waiting);
+ * with room for 8 MiB the chunks that arrive during a write go out together in one writev.
+ */
+const WRITE_BUFFER_BYTES = 8 * 2 ** 20;
+
+/** FileStore writing each PATCH body in large pieces. */
+class SourceFileStore extends FileStore {
+  override async write(readable: Readable, uploadId: string, offset: number): Promise<number> {
+    const path = join(this.directory, uploadId);
+    if (relative(this.directory, path).startsWith('..')) throw ERRORS.FILE_NOT_FOUND;
+    const file = createWriteStream(path, { flags: 'r+', start: offset, highWaterMark: WRITE_BUFFER_BYTES });
+    try {
+      await pipeline(readable, file);
+    } catch {
+      throw ERRORS.FILE_WRITE_ERROR;
+    }
+    return offset + file.bytesWritten;
+  }
 }
 
 /** S3Store that also removes the incomplete part on termination and can forget a finished upload. */

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -39,13 +39,35 @@ export async function rawWriteSec(file: string, bytes: number): Promise<number> 
   return sec;
 }
 
+/**
+ * A bare node:http server that streams each request body into `file` and answers 204:
+ * the most Node's own HTTP receive path delivers to disk here, a second reference for tus.
+ */
+export async function bareHttpFileServer(file: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    pipeline(req, createWriteStream(file, { highWaterMark: BLOCK_BYTES })).then(
+      () => res.writeHead(204).end(),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await rm(file, { force: true });
+    },
+  };
+}
+
 interface ClientJob {
   url: string;
   token: string;
   bytes: number;
 }
 
-/** Seconds for one tus PATCH of `bytes` at offset 0 to `url`, sent from a worker thread. */
+/** Seconds for one tus PATCH of `bytes` at offset 0 to `url` (or the same request to a bare server), sent from a worker thread. */
 export function tusPatchSec(job: ClientJob): Promise<number> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: job });

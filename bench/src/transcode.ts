@@ -6,7 +6,8 @@
  *    arguments (`hlsLadderArgs`, storyboard branch included). Target ≤ 1.05×.
  * 2. Real-time factor of each rung encoded alone (transcode-media.ts).
  * 3. A tus upload of 1 GiB over loopback vs a raw write of the same bytes to the same
- *    disk (transcode-upload.ts). Target ≥ 0.8×.
+ *    disk (transcode-upload.ts). Target ≥ 0.8×. Also against a bare node:http server
+ *    streaming the same request into a file: the ceiling of Node's receive path here.
  * Runs alternate ours and bare, so drift on a shared machine hits both alike; medians.
  * Source: 60 s 1080p30 testsrc2 + sine (`--quick`: 10 s 720p30, 128 MiB upload).
  * Embedded engines (SQLite, local blobs), one process, as `npm start` runs.
@@ -22,7 +23,7 @@ import { videoFeature } from '../../video/server/src/index.ts';
 import { hlsLadderArgs, planLadder, planStoryboard } from '../../video/server/src/media/index.ts';
 import { median, printTable, writeReport } from './report.ts';
 import { makeBenchSource, measureRungSpeeds, type BenchSource } from './transcode-media.ts';
-import { rawWriteSec, tusPatchSec } from './transcode-upload.ts';
+import { bareHttpFileServer, rawWriteSec, tusPatchSec } from './transcode-upload.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -140,15 +141,24 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     const rawFile = join(t.platform.config.dataDir, 'raw.bin');
     const raws: number[] = [];
     const tuses: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      // Each write starts with no dirty pages of the one before it waiting for writeback.
-      execFileSync('sync');
-      raws.push(await rawWriteSec(rawFile, uploadBytes));
-      execFileSync('sync');
-      tuses.push(await tusPatchSec({ url: await createUpload(c, uploadBytes), token: c.token, bytes: uploadBytes }));
+    const bareHttps: number[] = [];
+    const bareHttp = await bareHttpFileServer(join(t.platform.config.dataDir, 'bare-http.bin'));
+    try {
+      for (let i = 0; i < runs; i++) {
+        // Each write starts with no dirty pages of the one before it waiting for writeback.
+        execFileSync('sync');
+        raws.push(await rawWriteSec(rawFile, uploadBytes));
+        execFileSync('sync');
+        bareHttps.push(await tusPatchSec({ url: bareHttp.url, token: c.token, bytes: uploadBytes }));
+        execFileSync('sync');
+        tuses.push(await tusPatchSec({ url: await createUpload(c, uploadBytes), token: c.token, bytes: uploadBytes }));
+      }
+    } finally {
+      await bareHttp.close();
     }
     const rawSec = median(raws);
     const tusSec = median(tuses);
+    const bareHttpSec = median(bareHttps);
 
     const oursSec = median(ours);
     const bareSec = median(bare);
@@ -163,13 +173,15 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
       metrics[`rung_${s.rung}_realtime_factor_1thread`] = s.realtimeFactor;
       metrics[`rung_${s.rung}_fps_1thread`] = s.fps;
     }
-    const baseline = { ready_after_upload_s: bareSec, tus_upload_mib_per_s: mib / rawSec };
-    const ratio = { ready_after_upload_s: oursSec / bareSec, tus_upload_mib_per_s: rawSec / tusSec };
+    const baseline = { ready_after_upload_s: bareSec, tus_upload_mib_per_s: mib / rawSec, bare_http_to_file_mib_per_s: mib / bareHttpSec };
+    const ratio = { ready_after_upload_s: oursSec / bareSec, tus_upload_mib_per_s: rawSec / tusSec, tus_vs_bare_http_to_file: bareHttpSec / tusSec, bare_http_to_file_vs_raw_write: rawSec / bareHttpSec };
     printTable([
       { metric: 'upload complete → ready vs bare ffmpeg', ours: oursSec, baseline: bareSec, ratio: ratio.ready_after_upload_s, unit: 's (target ≤ 1.05×)' },
       { metric: '  of which validation (source read in place)', ours: median(accepted), unit: 's' },
       ...speeds.map((s) => ({ metric: `${s.rung} alone, x264 veryfast 1 thread`, ours: s.realtimeFactor, unit: `× real time (${s.fps.toFixed(0)} fps)` })),
       { metric: `tus upload ${mib} MiB vs raw write`, ours: mib / tusSec, baseline: mib / rawSec, ratio: ratio.tus_upload_mib_per_s, unit: 'MiB/s (target ≥ 0.8×)' },
+      { metric: `tus upload ${mib} MiB vs bare node:http → file`, ours: mib / tusSec, baseline: mib / bareHttpSec, ratio: ratio.tus_vs_bare_http_to_file, unit: 'MiB/s' },
+      { metric: `  bare node:http → file vs raw write`, ours: mib / bareHttpSec, baseline: mib / rawSec, ratio: ratio.bare_http_to_file_vs_raw_write, unit: 'MiB/s' },
     ]);
     const path = writeReport({
       name: 'transcode',
@@ -180,7 +192,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
       notes: [
         `source: ${source.durationSec} s ${source.width}x${source.height}@${source.fps} testsrc2 + sine; ladder ${planLadder(source).map((r) => r.name).join(', ')}; x264 veryfast, 4 s segments`,
         'ours = last tus PATCH sent → GET says ready: validation of the source where tus wrote it (ffprobe + tail decode; no copy), outbox → bus → transcoder, the one-ffmpeg ladder with the storyboard sprite as one more split branch, the poster beside it, outputs into the blob seam, SQL; bare = the same hlsLadderArgs (storyboard branch included: the very command the transcoder runs) spawned by hand',
-        `tus upload: one PATCH of ${mib} MiB over loopback (node:http client in a worker thread) into @tus/file-store writing the local blob store's file in DATA_DIR, vs a stream write of the same bytes to the same disk; medians of ${runs} alternated pairs`,
+        `tus upload: one PATCH of ${mib} MiB over loopback (node:http client in a worker thread) into @tus/file-store writing the local blob store's file in DATA_DIR, vs a stream write of the same bytes to the same disk, and vs the same request to a bare node:http server piping the body into a file on that disk (what Node's own receive path reaches); medians of ${runs} alternated triples`,
         'absolute times move with other work on the machine (see loadAverage); the ratios, measured in alternation, are what to read',
         quick ? 'quick run: shrunk source and upload' : 'full run',
       ],

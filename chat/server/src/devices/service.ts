@@ -119,14 +119,14 @@ export class DeviceService {
    * commits its removal.
    */
   async describe(deviceId: string): Promise<DeviceInfo & { removedAt: number | null }> {
-    const row = isStorableId(deviceId) ? await this.#deps.store.findDevice(deviceId) : undefined;
+    const row = await this.#findDevice(deviceId);
     if (!row) throw new AppError(chatErrors.device_not_found);
     return { ...toInfo(row), removedAt: row.removed_at === null ? null : Number(row.removed_at) };
   }
 
   /** Removes a device of `accountId` (the caller's account): revokes its tokens and tells the gateways. */
   async remove(accountId: string, deviceId: string): Promise<void> {
-    const device = isStorableId(deviceId) ? await this.#deps.store.findDevice(deviceId) : undefined;
+    const device = await this.#findDevice(deviceId);
     if (!device || device.removed_at !== null) throw new AppError(chatErrors.device_not_found);
     if (String(device.account_id) !== accountId) throw new AppError(chatErrors.not_your_device);
     const removed = await this.#deps.store.removeDevice(deviceId, accountId, this.#now(), (trx) =>
@@ -165,8 +165,13 @@ export class DeviceService {
     return identity;
   }
 
+  /** The device's row, removed or not; undefined for an id that cannot exist or does not. */
+  async #findDevice(deviceId: string): Promise<DeviceRow | undefined> {
+    return isStorableId(deviceId) ? this.#deps.store.findDevice(deviceId) : undefined;
+  }
+
   async #activeDevice(deviceId: string): Promise<DeviceRow> {
-    const device = isStorableId(deviceId) ? await this.#deps.store.findDevice(deviceId) : undefined;
+    const device = await this.#findDevice(deviceId);
     if (!device) throw new AppError(chatErrors.device_not_found);
     if (device.removed_at !== null) throw new AppError(chatErrors.device_revoked);
     return device;

@@ -194,8 +194,8 @@ export async function paced(url: string, pairs: readonly LoadPair[], seconds: nu
       }
       // Each pair's schedule is offset by its share of one interval: in step, all pairs
       // would send in the same tick, bursts no real population of senders makes.
-      for (const [i, load] of loads.entries()) {
-        const due = Math.floor(elapsed * perPair + i / loads.length) - load.sent;
+      for (const [index, load] of loads.entries()) {
+        const due = Math.floor(elapsed * perPair + index / loads.length) - load.sent;
         for (let i = 0; i < due; i++) load.send();
       }
       await sleep(2);

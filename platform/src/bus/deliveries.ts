@@ -46,6 +46,11 @@ export class DeliveryBatch<Item extends DeliveryItem> {
     }
   }
 
+  /** The items no ack or nak has settled yet. */
+  unsettled(): Item[] {
+    return this.#items.filter((_, i) => !this.#settled[i]);
+  }
+
   #settle(index: number, outcome: Outcome): void {
     if (this.#settled[index]) return;
     this.#settled[index] = true;

@@ -1,13 +1,16 @@
 /**
  * One member of a consumer group on the embedded bus. Its loop claims up to `batchSize`
- * visible deliveries in one UPDATE … RETURNING (SKIP LOCKED where the database has it),
- * hands them to the handler as one batch, then writes the batch's settlements in one
- * statement per kind. When nothing is left it sleeps until a local publish wakes it or
- * the earliest visibility deadline of its group (ack timeout, nak delay) comes due.
+ * visible deliveries, hands them to the handler as one batch, then writes the batch's
+ * settlements in one statement per kind. On a shared database a claim is one
+ * UPDATE … RETURNING (SKIP LOCKED where the database has it); on one this process owns,
+ * a read, with the claims kept in memory (in-flight-claims.ts). When nothing is left it
+ * sleeps until a local publish wakes it or its group's next deadline (ack timeout, nak
+ * delay) comes due.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { DeadLetterDraft } from './bus-store.ts';
+import type { ClaimedRow, InFlightClaims } from './in-flight-claims.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
 import { DeliveryBatch, type Outcome } from './deliveries.ts';
 import { compareIds, fromEventRow } from './events.ts';
@@ -19,6 +22,8 @@ export interface EmbeddedConsumerContext {
   readonly db: Kysely<BusTables>;
   readonly signals: LocalSignals;
   readonly skipLocked: boolean;
+  /** Set when this process alone writes the queue: claims are then kept here instead of in SQL. */
+  readonly claims: InFlightClaims | null;
   /** Longest idle sleep: picks up deliveries made by other processes, which cannot wake us. */
   readonly pollIntervalMs: number;
   readonly onError: (error: unknown) => void;
@@ -34,6 +39,13 @@ interface Claimed {
   readonly lastError: string | null;
 }
 
+/**
+ * With claims in memory, a delivery still unsettled this long after its claim gets its
+ * attempt written: a job that crashes the process midway then still counts toward
+ * maxDeliver, while handlers that settle sooner (nearly all) cost no write for it.
+ */
+const RECORD_ATTEMPT_AFTER_MS = 1000;
+
 export class EmbeddedConsumer implements Consumer {
   readonly group: string;
   readonly #ctx: EmbeddedConsumerContext;
@@ -45,7 +57,7 @@ export class EmbeddedConsumer implements Consumer {
   #unsubscribe: () => void = () => {};
   // Settlements waiting to be written; late ones (after the handler returned) flush on their own.
   #acks: string[] = [];
-  #naks: { id: string; delayMs: number; error: string }[] = [];
+  #naks: { id: string; attempt: number; delayMs: number; error: string }[] = [];
   #dead: DeadLetterDraft[] = [];
   #inHandler = false;
   #flushing: Promise<void> = Promise.resolve();
@@ -103,8 +115,44 @@ export class EmbeddedConsumer implements Consumer {
 
   /** Claims, handles and settles one batch; returns how many deliveries were claimed. */
   async #claim(): Promise<number> {
+    const { ackTimeoutMs, maxDeliver } = this.#options;
+    const rows = this.#ctx.claims ? await this.#claimInMemory(this.#ctx.claims) : await this.#claimInSql();
+    if (rows.length === 0) return 0;
+
+    const events = await this.#events(rows.map((r) => r.eventId));
+    const live: Claimed[] = [];
+    for (const row of rows) {
+      const event = events.get(row.eventId);
+      // An event row gone missing cannot be delivered; drop the delivery with it.
+      if (!event) this.#acks.push(row.eventId);
+      else live.push({ event, attempt: row.attempt, lastError: row.lastError });
+    }
+    live.sort((a, b) => compareIds(a.event.id, b.event.id));
+    // Claiming counted one more attempt: past maxDeliver means the last one timed out.
+    const exhausted = live.filter((c) => c.attempt > maxDeliver);
+    for (const c of exhausted) {
+      this.#dead.push({ group: this.group, event: c.event, attempts: c.attempt - 1, lastError: c.lastError ?? `not acknowledged within ${ackTimeoutMs} ms` });
+    }
+    const deliverable = exhausted.length === 0 ? live : live.filter((c) => c.attempt <= maxDeliver);
+    if (deliverable.length > 0) {
+      const batch = new DeliveryBatch(deliverable, (c, outcome) => this.#settled(c, outcome), (c) => this.#extend(c));
+      const recordAttempts = this.#ctx.claims ? setTimeout(() => this.#recordAttempts(batch.unsettled()), RECORD_ATTEMPT_AFTER_MS) : undefined;
+      recordAttempts?.unref();
+      this.#inHandler = true;
+      try {
+        await batch.run(this.#options.handler, this.#options.retryDelayMs);
+      } finally {
+        this.#inHandler = false;
+        clearTimeout(recordAttempts);
+      }
+    }
+    await this.#flush();
+    return rows.length;
+  }
+
+  async #claimInSql(): Promise<ClaimedRow[]> {
     const { db, skipLocked } = this.#ctx;
-    const { batchSize, ackTimeoutMs, maxDeliver } = this.#options;
+    const { batchSize, ackTimeoutMs } = this.#options;
     const now = Date.now();
     // A MATERIALIZED CTE runs the pick once: as an IN subquery, PostgreSQL may rescan it
     // (nested loop), and each rescan under SKIP LOCKED can pick other rows, so one claim
@@ -130,35 +178,23 @@ export class EmbeddedConsumer implements Consumer {
       .where('event_id', 'in', (eb) => eb.selectFrom('due').select('due.event_id'))
       .returning(['bus_delivery.event_id', 'bus_delivery.attempts', 'bus_delivery.last_error'])
       .execute();
-    if (rows.length === 0) return 0;
+    return rows.map((r) => ({ eventId: String(r.event_id), attempt: Number(r.attempts), lastError: r.last_error }));
+  }
 
-    const events = await this.#events(rows.map((r) => String(r.event_id)));
-    const live: Claimed[] = [];
-    for (const row of rows) {
-      const id = String(row.event_id);
-      const event = events.get(id);
-      // An event row gone missing cannot be delivered; drop the delivery with it.
-      if (!event) this.#acks.push(id);
-      else live.push({ event, attempt: Number(row.attempts), lastError: row.last_error });
-    }
-    live.sort((a, b) => compareIds(a.event.id, b.event.id));
-    // Claiming counted one more attempt: past maxDeliver means the last one timed out.
-    const exhausted = live.filter((c) => c.attempt > maxDeliver);
-    for (const c of exhausted) {
-      this.#dead.push({ group: this.group, event: c.event, attempts: c.attempt - 1, lastError: c.lastError ?? `not acknowledged within ${ackTimeoutMs} ms` });
-    }
-    const deliverable = exhausted.length === 0 ? live : live.filter((c) => c.attempt <= maxDeliver);
-    if (deliverable.length > 0) {
-      const batch = new DeliveryBatch(deliverable, (c, outcome) => this.#settled(c, outcome), (c) => this.#extend(c));
-      this.#inHandler = true;
-      try {
-        await batch.run(this.#options.handler, this.#options.retryDelayMs);
-      } finally {
-        this.#inHandler = false;
-      }
-    }
-    await this.#flush();
-    return rows.length;
+  /** Reads the due rows (held ones included, since their stored rows are unchanged) and keeps the claims in memory. */
+  #claimInMemory(claims: InFlightClaims): Promise<ClaimedRow[]> {
+    const { batchSize, ackTimeoutMs } = this.#options;
+    return claims.claim(this.group, batchSize, ackTimeoutMs, () =>
+      this.#ctx.db
+        .selectFrom('bus_delivery')
+        .select(['event_id', 'attempts', 'last_error'])
+        .where('group_name', '=', this.group)
+        .where('visible_at', '<=', Date.now())
+        .orderBy('visible_at')
+        .orderBy('event_id')
+        .limit(batchSize + claims.heldCount(this.group))
+        .execute(),
+    );
   }
 
   async #events(ids: string[]): Promise<Map<string, BusEvent>> {
@@ -181,28 +217,49 @@ export class EmbeddedConsumer implements Consumer {
     if (outcome.kind === 'ack') this.#acks.push(id);
     else if (claimed.attempt >= this.#options.maxDeliver) {
       this.#dead.push({ group: this.group, event: claimed.event, attempts: claimed.attempt, lastError: outcome.error });
-    } else this.#naks.push({ id, delayMs: outcome.delayMs, error: outcome.error });
+    } else this.#naks.push({ id, attempt: claimed.attempt, delayMs: outcome.delayMs, error: outcome.error });
     if (!this.#inHandler) queueMicrotask(() => void this.#flush().catch(this.#ctx.onError));
   }
 
   /**
-   * Pushes the delivery's visibility deadline one ack timeout from now. Queued behind the
-   * settlement writes, so it never lands after (and undoes) the same delivery's nak; the
-   * attempt guard keeps it off a delivery that already timed out and was claimed again.
+   * Pushes the delivery's visibility deadline one ack timeout from now: in memory, or in
+   * SQL queued behind the settlement writes, so it never lands after (and undoes) the same
+   * delivery's nak. The attempt guard keeps it off a delivery that already timed out and
+   * was claimed again.
    */
   #extend(claimed: Claimed): void {
-    const { db } = this.#ctx;
-    this.#flushing = this.#flushing
-      .catch(() => undefined)
-      .then(async () => {
-        await db
+    const { db, claims } = this.#ctx;
+    const deadline = Date.now() + this.#options.ackTimeoutMs;
+    if (claims) return claims.extend(this.group, claimed.event.id, claimed.attempt, deadline);
+    this.#serially(async () => {
+      await db
+        .updateTable('bus_delivery')
+        .set({ visible_at: deadline })
+        .where('group_name', '=', this.group)
+        .where('event_id', '=', claimed.event.id)
+        .where('attempts', '=', claimed.attempt)
+        .execute();
+    });
+  }
+
+  /** Stores the attempt of held deliveries whose handler is taking long (see RECORD_ATTEMPT_AFTER_MS). */
+  #recordAttempts(unsettled: readonly Claimed[]): void {
+    if (unsettled.length === 0) return;
+    this.#serially(async () => {
+      for (const [attempt, ids] of groupBy(unsettled, (c) => c.attempt, (c) => c.event.id)) {
+        await this.#ctx.db
           .updateTable('bus_delivery')
-          .set({ visible_at: Date.now() + this.#options.ackTimeoutMs })
+          .set({ attempts: attempt })
           .where('group_name', '=', this.group)
-          .where('event_id', '=', claimed.event.id)
-          .where('attempts', '=', claimed.attempt)
+          .where('event_id', 'in', ids)
+          .where('attempts', '<', attempt)
           .execute();
-      });
+      }
+    });
+  }
+
+  #serially(write: () => Promise<void>): void {
+    this.#flushing = this.#flushing.catch(() => undefined).then(write);
     this.#flushing.catch(this.#ctx.onError);
   }
 
@@ -213,7 +270,7 @@ export class EmbeddedConsumer implements Consumer {
   }
 
   async #write(): Promise<void> {
-    const { db } = this.#ctx;
+    const { db, claims } = this.#ctx;
     const acks = this.#acks;
     const naks = this.#naks;
     const dead = this.#dead;
@@ -223,43 +280,73 @@ export class EmbeddedConsumer implements Consumer {
     this.#dead = [];
     if (acks.length > 0) {
       await db.deleteFrom('bus_delivery').where('group_name', '=', this.group).where('event_id', 'in', acks).execute();
+      await claims?.release(this.group, acks);
       this.#ctx.acked();
     }
-    // One UPDATE per distinct (delay, reason): usually exactly one.
-    const byKind = new Map<string, { delayMs: number; error: string; ids: string[] }>();
-    for (const nak of naks) {
-      const key = `${nak.delayMs}\u0000${nak.error}`;
-      const entry = byKind.get(key) ?? { delayMs: nak.delayMs, error: nak.error, ids: [] };
-      entry.ids.push(nak.id);
-      byKind.set(key, entry);
-    }
+    // One UPDATE per distinct (delay, reason, attempt): usually exactly one. With claims in
+    // memory the attempt is stored here; in SQL the claim stored it already.
     const now = Date.now();
-    for (const { delayMs, error, ids } of byKind.values()) {
+    for (const [, group] of groupBy(naks, (n) => `${n.delayMs}\u0000${n.attempt}\u0000${n.error}`, (n) => n)) {
+      const { delayMs, attempt, error } = group[0]!;
+      const ids = group.map((n) => n.id);
       await db
         .updateTable('bus_delivery')
-        .set({ visible_at: now + delayMs, last_error: error.slice(0, 4000) })
+        .set({ visible_at: now + delayMs, last_error: error.slice(0, 4000), ...(claims ? { attempts: attempt } : {}) })
         .where('group_name', '=', this.group)
         .where('event_id', 'in', ids)
         .execute();
+      if (claims) {
+        if (delayMs > 0) claims.delayed(this.group, now + delayMs);
+        await claims.release(this.group, ids);
+      }
       if (delayMs === 0) this.#wakeRequested = true;
     }
     if (dead.length > 0) {
       await this.#ctx.deadLetter(this.group, dead);
+      await claims?.release(this.group, dead.map((d) => d.event.id));
       this.#ctx.acked();
     }
   }
 
   /** Sleeps until woken or until the group's earliest visibility deadline, at most the poll interval. */
   async #idle(): Promise<void> {
+    const next = this.#ctx.claims ? await this.#nextDueInMemory(this.#ctx.claims) : await this.#nextDueInSql();
+    if (this.#wakeRequested || this.#stopping) return;
+    const wait = next === null ? this.#ctx.pollIntervalMs : Math.min(this.#ctx.pollIntervalMs, Math.max(1, next - Date.now() + 1));
+    await this.#sleep(wait);
+  }
+
+  async #nextDueInSql(): Promise<number | null> {
     const row = await this.#ctx.db
       .selectFrom('bus_delivery')
       .select((eb) => eb.fn.min('visible_at').as('next'))
       .where('group_name', '=', this.group)
       .executeTakeFirst();
-    if (this.#wakeRequested || this.#stopping) return;
-    const next = row?.next == null ? null : Number(row.next);
-    const wait = next === null ? this.#ctx.pollIntervalMs : Math.min(this.#ctx.pollIntervalMs, Math.max(1, next - Date.now() + 1));
-    await this.#sleep(wait);
+    return row?.next == null ? null : Number(row.next);
+  }
+
+  /**
+   * The earlier of the held deliveries' deadlines and the stored delayed ones (naks with a
+   * delay, which are read from SQL only when not known: at start, or once the earliest passed).
+   */
+  async #nextDueInMemory(claims: InFlightClaims): Promise<number | null> {
+    let delayed = claims.delayedUntil(this.group);
+    const now = Date.now();
+    if (delayed === undefined || delayed <= now) {
+      const changes = claims.delayChanges(this.group);
+      const row = await this.#ctx.db
+        .selectFrom('bus_delivery')
+        .select((eb) => eb.fn.min('visible_at').as('next'))
+        .where('group_name', '=', this.group)
+        .where('visible_at', '>', now)
+        .executeTakeFirst();
+      delayed = row?.next == null ? Infinity : Number(row.next);
+      // A nak with a delay landed meanwhile, perhaps after the read: look again soon.
+      if (claims.delayChanges(this.group) !== changes) return now;
+      claims.setDelayedUntil(this.group, delayed);
+    }
+    const next = Math.min(delayed, claims.earliestDeadline(this.group));
+    return next === Infinity ? null : next;
   }
 
   #sleep(ms: number): Promise<void> {
@@ -276,4 +363,16 @@ export class EmbeddedConsumer implements Consumer {
       };
     });
   }
+}
+
+/** `items` grouped by `key`, each group's values in order. */
+function groupBy<T, K, V>(items: readonly T[], key: (item: T) => K, value: (item: T) => V): Map<K, V[]> {
+  const groups = new Map<K, V[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(value(item));
+    else groups.set(k, [value(item)]);
+  }
+  return groups;
 }

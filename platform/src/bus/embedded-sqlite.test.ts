@@ -1,6 +1,7 @@
 /**
  * The embedded bus on SQLite: the bus contract, plus what only the embedded queue does
- * (pruning acked events, not storing unwanted ones, counting its backlog).
+ * (pruning acked events, not storing unwanted ones, counting its backlog, claims kept in
+ * memory and what a crash leaves of them).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { SqliteEngine } from '../sql/index.ts';
 import { runContract } from './contract.case.ts';
-import { record, waitFor, type BusFixture } from './contract-support.ts';
+import { record, sleep, waitFor, type BusFixture } from './contract-support.ts';
 import { EmbeddedBus, type EmbeddedBusOptions } from './embedded.ts';
 import type { Bus } from './interface.ts';
 import { busMigrations, type BusTables } from './migrations.ts';
@@ -81,5 +82,67 @@ describe('embedded bus on SQLite', () => {
     await bus.publish([1, 2, 3].map((n) => ({ type: 'x', subject: 'backlog.x', payload: n })));
     assert.equal((await bus.stats()).backlog, 3);
     await fixture.close();
+  });
+
+  test('claims cost no write: a delivery in flight stays as published in SQL until it is settled', async () => {
+    const fixture = await sqliteFixture();
+    const bus = await fixture.open(1);
+    const db = fixture.sql.db as Kysely<BusTables>;
+    let settle!: () => void;
+    const held = new Promise<void>((resolve) => (settle = resolve));
+    const consumer = await bus.consume({
+      group: 'holds',
+      subjects: ['hold.>'],
+      handler: async (deliveries) => {
+        await held;
+        for (const d of deliveries) d.ack();
+      },
+    });
+    const [event] = await bus.publish([{ type: 'x', subject: 'hold.x', payload: 1 }]);
+    const row = () => db.selectFrom('bus_delivery').select(['visible_at', 'attempts']).where('event_id', '=', event!.id).executeTakeFirst();
+    const before = await row();
+    await sleep(50);
+    assert.deepEqual(await row(), before, 'the claim wrote nothing');
+    assert.equal(Number(before!.attempts), 0);
+    settle();
+    await waitFor('the ack to delete the delivery', async () => (await row()) === undefined);
+    await consumer.stop();
+    await fixture.close();
+  });
+
+  test('a delivery held by a process that dies is delivered at once on the next start, its long attempt counted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bus-sqlite-crash-'));
+    const file = join(dir, 'bus.db');
+    const first = new SqliteEngine({ filename: file });
+    await first.migrate(busMigrations);
+    const dying = new EmbeddedBus({ sql: first, nodeId: 1 });
+    let started!: () => void;
+    const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+    let unblock!: () => void;
+    const blocked = new Promise<void>((resolve) => (unblock = resolve));
+    // A job that never finishes in this process: its ack timeout is far away.
+    await dying.consume({ group: 'jobs', subjects: ['job.>'], ackTimeoutMs: 600_000, handler: () => (started(), blocked) });
+    const [event] = await dying.publish([{ type: 'x', subject: 'job.x', payload: 1 }]);
+    await handlerStarted;
+    const db = first.db as Kysely<BusTables>;
+    await waitFor('the attempt of a handler running past 1 s to be stored', async () => {
+      const row = await db.selectFrom('bus_delivery').select('attempts').where('event_id', '=', event!.id).executeTakeFirst();
+      return Number(row?.attempts) === 1;
+    });
+
+    // The next process on the file knows nothing of the first one's claims, as after kill -9.
+    const second = new SqliteEngine({ filename: file });
+    const restarted = new EmbeddedBus({ sql: second, nodeId: 2 });
+    const { consumer, recorder } = await record(restarted, { group: 'jobs', subjects: ['job.>'] });
+    await waitFor('the redelivery', () => recorder.received.length === 1);
+    assert.deepEqual(recorder.attemptsOf(event!.id), [2]);
+
+    await consumer.stop();
+    await restarted.close();
+    await second.close();
+    unblock();
+    await dying.close();
+    await first.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -65,6 +65,7 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
       db: this.#db,
       signals: this.signals,
       skipLocked: options.sql.capabilities.supportsSkipLocked,
+      claims: options.sql.capabilities.multiNode ? null : this.signals.claims,
       pollIntervalMs: options.pollIntervalMs ?? (options.sql.capabilities.multiNode ? 1000 : 30_000),
       onError: this.#onError,
       deadLetter: (group, drafts) => this.#deadLetter(group, drafts),

@@ -1,14 +1,16 @@
 /**
  * In-process coordination between the buses and relays that share one SQL engine object:
  * a publish wakes the local members of the groups it filled (no polling), an outbox
- * write hints the relays, relays take turns where the database cannot SKIP LOCKED, and
+ * write hints the relays, relays take turns where the database cannot SKIP LOCKED,
  * recently published events are remembered so a claim rarely re-reads what this process
- * just wrote. Also hands out one id generator per node id, so two buses in one process
+ * just wrote, and the embedded bus keeps its claims here where this process alone writes
+ * the database. Also hands out one id generator per node id, so two buses in one process
  * never mint the same event id.
  */
 import { SnowflakeGenerator } from '../ids/index.ts';
 import type { SqlEngine } from '../sql/index.ts';
 import type { EventRow } from './events.ts';
+import { InFlightClaims } from './in-flight-claims.ts';
 
 type Wake = () => void;
 
@@ -18,6 +20,8 @@ export class LocalSignals {
   #relayTail: Promise<unknown> = Promise.resolve();
   /** Events published from this process, newest last, bounded; kept serialised so every delivery parses its own copy. */
   readonly recentEvents = new RecentEvents(8192);
+  /** Claims of the embedded bus, used where this process owns the database (SQLite). */
+  readonly claims = new InFlightClaims();
 
   /** Calls `wake` whenever a local publish adds deliveries for `group`; returns the unsubscribe. */
   onGroupWake(group: string, wake: Wake): () => void {

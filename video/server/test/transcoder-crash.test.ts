@@ -6,8 +6,9 @@
  * - a job queued before any transcoder ever ran waits for the first one (the group is
  *   registered at start by the API);
  * - a transcoder killed with SIGKILL mid-job stops renewing its lease, so the job comes
- *   back one ack timeout later to another (or the restarted) transcoder, and the video
- *   still ends ready, outputs overwritten;
+ *   back one ack timeout later to another transcoder (embedded: as soon as the process
+ *   restarts, since its claims were in memory), and the video still ends ready, outputs
+ *   overwritten;
  * - a job whose source is gone fails its three attempts, lands in the dead letters and the
  *   video ends failed with transcode_failed.
  */

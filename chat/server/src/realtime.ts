@@ -5,7 +5,7 @@
  * subscription routes (`all`/`api`), and the Web Push sender (`all`/`worker`). It uses
  * the core only through `ChatCore` and the `chat.*` bus events (core.ts).
  */
-import { AUTH_TIMEOUT_MS, type AccountId, type ConversationId, type DeviceId } from '@twin/chat-protocol';
+import { AUTH_TIMEOUT_MS, type AccountId, type ConversationId, type DeviceId, type WireMessage } from '@twin/chat-protocol';
 import { parsers, servesApi, variable, type HttpApp, type Platform, type Role, type Settings } from '@twin/platform';
 import type { Consumer } from '@twin/platform/bus';
 import type { ChatCore } from './core.ts';
@@ -71,8 +71,13 @@ export async function startRealtime({ platform, role, core, settings }: Realtime
 
   if (runsGateway(role)) {
     const hub = new DeliveryHub(core);
-    const sends = new SendBatcher(core, (messages) => hub.fanOut(messages), (error) => onError(error, 'send batch'));
     const receipts = new ReceiptFanOut(hub);
+    // Every fan-out, local or from the bus, tells the receipts who wrote what.
+    const fanOut = (messages: readonly WireMessage[]) => {
+      receipts.noteMessages(messages);
+      return hub.fanOut(messages);
+    };
+    const sends = new SendBatcher(core, fanOut, (error) => onError(error, 'send batch'));
     let gatewayRef: Gateway | undefined;
     const metrics = new RealtimeMetrics(platform.metrics, () => gatewayRef?.openSockets ?? 0);
     const typing = new TypingRelay({ cache: platform.cache, ttlMs: settings.typingTtlMs, deliverLocal: (event) => void gatewayRef?.deliverTyping(event).catch((error: unknown) => onError(error, 'typing')), onError });
@@ -101,7 +106,7 @@ export async function startRealtime({ platform, role, core, settings }: Realtime
       mode: 'broadcast',
       onError: (error, type) => onError(error, type),
       handlers: {
-        'chat.messages': ({ messages }) => hub.fanOut(messages),
+        'chat.messages': ({ messages }) => fanOut(messages),
         'chat.acked': ({ acks }) => receipts.handle('delivered', acks),
         'chat.read': ({ reads }) => receipts.handle('read', reads),
         'chat.membership': ({ conversationId, added, removed }) => hub.membershipChanged(conversationId as ConversationId, added as AccountId[], removed as AccountId[]),

@@ -44,6 +44,27 @@ forEachEngineSet('chat receipts, typing and presence', (engines) => {
     for (const c of [a, laptop, tablet]) c.close();
   });
 
+  test('an ack that covers only the account’s own messages sends no receipt; one covering another member’s message does', async () => {
+    const alice = await member(t, 'alice');
+    const bob = await member(t, 'bob');
+    const conversationId = await createConversation(t, alice.device.token, [bob.account.accountId], 'direct');
+    const a = await TestClient.connect(t.wsUrl, alice.device.token);
+    const b = await TestClient.connect(t.wsUrl, bob.device.token);
+    const own = await sendMessages(a, conversationId, 2, 'own');
+    await a.waitFor('her own 2 messages back', () => a.delivered(conversationId).length >= 2);
+    a.send({ type: 'ack', conversationId, seq: own.at(-1)!.seq });
+    const [reply] = await sendMessages(b, conversationId, 1, 'reply');
+    await a.waitFor('the reply', () => a.delivered(conversationId).some((m) => m.seq === reply!.seq));
+    a.send({ type: 'ack', conversationId, seq: reply!.seq });
+    await b.waitFor('a delivered receipt for his reply', () => b.of('receipt').some((r) => r.status === 'delivered' && r.seq === reply!.seq));
+    // Acks are handled in order, so the first one's receipt would have come before this one.
+    assert.deepEqual(
+      b.of('receipt').map((r) => [r.accountId, r.status, r.seq]),
+      [[alice.account.accountId, 'delivered', reply!.seq]],
+    );
+    for (const c of [a, b]) c.close();
+  });
+
   test('typing reaches the other members only, and turns off by itself after the TTL', async () => {
     const alice = await member(t, 'alice');
     const bob = await member(t, 'bob');

@@ -18,8 +18,8 @@
  * Not sent: a receipt whose new range holds only the account's own messages (its devices
  * ack the copies of what it sent, as every device acks everything). Nobody else has a
  * message in that range, so it tells them nothing; in a busy 1:1 chat it was half of all
- * receipt frames. The node knows this from the messages it fans out (`noteMessages`, fed
- * in publish order, so before any ack of them); where it is unsure, it sends.
+ * receipt frames. The node knows this from the runs of seqs by sender it saw fan out
+ * (`noteMessages`); where it has not seen every message of the range, it sends.
  */
 import type { AccountId, ConversationId, DeviceId, WireMessage } from '@twin/chat-protocol';
 import type { DeliveryHub } from '../delivery/delivery-hub.ts';

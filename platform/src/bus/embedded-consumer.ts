@@ -10,10 +10,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { DeadLetterDraft } from './bus-store.ts';
-import type { ClaimedRow, InFlightClaims } from './in-flight-claims.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
 import { DeliveryBatch, type Outcome } from './deliveries.ts';
 import { compareIds, fromEventRow } from './events.ts';
+import type { ClaimedRow, InFlightClaims } from './in-flight-claims.ts';
 import type { BusEvent, Consumer } from './interface.ts';
 import type { LocalSignals } from './local-signals.ts';
 import type { BusTables } from './migrations.ts';

@@ -3,7 +3,8 @@
  * A publish stores the events that some registered group wants and one delivery row per
  * (group, event), in one transaction of multi-row INSERTs, then wakes this process's
  * members of those groups. On SQLite, which one process owns, `writeOutbox` does the same
- * inside the caller's transaction: the outbox and its relay are a hop it does not need.
+ * inside the caller's transaction (the outbox and its relay are a hop it does not need),
+ * and claims are kept in memory rather than written (in-flight-claims.ts).
  * Groups are registered in SQL, so what is published while no member runs waits for the
  * next one, across restarts. Events are pruned once every group has acked them.
  */

@@ -3,12 +3,17 @@
  * feature on the embedded engines (SQLite, in-process bus and cache) in a fresh data
  * directory, one process, logs to /dev/null. Prints its port on the first stdout line.
  * Rate limits are lifted: the benchmark measures the delivery path, not the throttle.
+ * With CHAT_PROBE_DIR set it is also instrumented for `chat-profile` (chat-server-probe.ts).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chatFeature } from '@twin/chat-server';
 import { createLogger, createPlatform, createPlatformApp, featureMigrations, loadConfig, loadFeatureSettings, startFeatures } from '@twin/platform';
+import { instrumentChatServer } from './chat-server-probe.ts';
+
+// `chat-profile` asks for SQL statement timings and a CPU profile of the load windows.
+if (process.env.CHAT_PROBE_DIR) await instrumentChatServer(process.env.CHAT_PROBE_DIR);
 
 const env = {
   DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-chat-')),

@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- <name> [--quick]`: runs one benchmark by name.
+ * `npm run bench -- <name> [--quick]`: runs one benchmark by name (and `chat-profile`,
+ * a diagnostic that takes its own options).
  */
-const benchmarks: Record<string, () => Promise<{ run: (options: { quick: boolean }) => Promise<void> }>> = {
+const benchmarks: Record<string, () => Promise<{ run: (options: { quick: boolean; args: readonly string[] }) => Promise<void> }>> = {
   platform: () => import('./platform.ts'),
   chat: () => import('./chat.ts'),
   transcode: () => import('./transcode.ts'),
@@ -9,6 +10,7 @@ const benchmarks: Record<string, () => Promise<{ run: (options: { quick: boolean
   origin: () => import('./origin.ts'),
   search: () => import('./search.ts'),
   mls: () => import('./mls.ts'),
+  'chat-profile': () => import('./chat-profile.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);
@@ -17,4 +19,4 @@ if (!load) {
   console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick]`);
   process.exit(2);
 }
-await (await load()).run({ quick: rest.includes('--quick') });
+await (await load()).run({ quick: rest.includes('--quick'), args: rest });

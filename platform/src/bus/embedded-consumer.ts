@@ -283,10 +283,10 @@ export class EmbeddedConsumer implements Consumer {
       await claims?.release(this.group, acks);
       this.#ctx.acked();
     }
-    // One UPDATE per distinct (delay, reason, attempt): usually exactly one. With claims in
-    // memory the attempt is stored here; in SQL the claim stored it already.
+    // One UPDATE per distinct (delay, reason), and per attempt where claims are in memory,
+    // since the attempt is stored here then (in SQL the claim stored it already): usually one.
     const now = Date.now();
-    for (const [, group] of groupBy(naks, (n) => `${n.delayMs}\u0000${n.attempt}\u0000${n.error}`, (n) => n)) {
+    for (const [, group] of groupBy(naks, (n) => `${n.delayMs}\u0000${claims ? n.attempt : ''}\u0000${n.error}`, (n) => n)) {
       const { delayMs, attempt, error } = group[0]!;
       const ids = group.map((n) => n.id);
       await db
@@ -310,18 +310,20 @@ export class EmbeddedConsumer implements Consumer {
 
   /** Sleeps until woken or until the group's earliest visibility deadline, at most the poll interval. */
   async #idle(): Promise<void> {
-    const next = this.#ctx.claims ? await this.#nextDueInMemory(this.#ctx.claims) : await this.#nextDueInSql();
+    const next = this.#ctx.claims ? await this.#nextDueInMemory(this.#ctx.claims) : await this.#earliestVisible();
     if (this.#wakeRequested || this.#stopping) return;
     const wait = next === null ? this.#ctx.pollIntervalMs : Math.min(this.#ctx.pollIntervalMs, Math.max(1, next - Date.now() + 1));
     await this.#sleep(wait);
   }
 
-  async #nextDueInSql(): Promise<number | null> {
-    const row = await this.#ctx.db
+  /** The group's earliest stored `visible_at` (later than `after`, if given); null when none. */
+  async #earliestVisible(after?: number): Promise<number | null> {
+    let query = this.#ctx.db
       .selectFrom('bus_delivery')
       .select((eb) => eb.fn.min('visible_at').as('next'))
-      .where('group_name', '=', this.group)
-      .executeTakeFirst();
+      .where('group_name', '=', this.group);
+    if (after !== undefined) query = query.where('visible_at', '>', after);
+    const row = await query.executeTakeFirst();
     return row?.next == null ? null : Number(row.next);
   }
 
@@ -334,13 +336,7 @@ export class EmbeddedConsumer implements Consumer {
     const now = Date.now();
     if (delayed === undefined || delayed <= now) {
       const changes = claims.delayChanges(this.group);
-      const row = await this.#ctx.db
-        .selectFrom('bus_delivery')
-        .select((eb) => eb.fn.min('visible_at').as('next'))
-        .where('group_name', '=', this.group)
-        .where('visible_at', '>', now)
-        .executeTakeFirst();
-      delayed = row?.next == null ? Infinity : Number(row.next);
+      delayed = (await this.#earliestVisible(now)) ?? Infinity;
       // A nak with a delay landed meanwhile, perhaps after the read: look again soon.
       if (claims.delayChanges(this.group) !== changes) return now;
       claims.setDelayedUntil(this.group, delayed);

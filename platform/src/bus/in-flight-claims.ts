@@ -8,6 +8,7 @@
  * Profiled at 300 chat messages/s, the claim's UPDATE (a WAL commit of its own) and the
  * idle loop's due-time query were 70% of the bus's SQLite time; both become memory work.
  */
+import { SerialQueue } from './serial-queue.ts';
 
 interface Claim {
   /** The attempt this claim is: the stored count plus one, or one more than the claim before it timed out. */
@@ -25,14 +26,8 @@ class GroupClaims {
   delayedUntil: number | undefined = undefined;
   /** Counts delayed naks, so a read of the earliest can tell whether one landed meanwhile. */
   delayChanges = 0;
-  #tail: Promise<unknown> = Promise.resolve();
-
-  /** Runs `fn` after the group's earlier claim and release steps, so none interleave. */
-  serial<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.#tail.then(fn, fn);
-    this.#tail = run.catch(() => undefined);
-    return run;
-  }
+  /** The group's claim and release steps, so none interleave. */
+  readonly steps = new SerialQueue();
 }
 
 export interface ClaimCandidate {
@@ -68,7 +63,7 @@ export class InFlightClaims {
    */
   claim(group: string, limit: number, ackTimeoutMs: number, readDue: () => Promise<readonly ClaimCandidate[]>): Promise<ClaimedRow[]> {
     const claims = this.#group(group);
-    return claims.serial(async () => {
+    return claims.steps.run(async () => {
       const due = await readDue();
       const now = Date.now();
       const claimed: ClaimedRow[] = [];
@@ -94,7 +89,7 @@ export class InFlightClaims {
   /** Forgets settled deliveries; call once their settlement is committed. */
   release(group: string, eventIds: readonly string[]): Promise<void> {
     const claims = this.#group(group);
-    return claims.serial(() => {
+    return claims.steps.run(() => {
       for (const id of eventIds) claims.inFlight.delete(id);
     });
   }

@@ -11,13 +11,14 @@ import { SnowflakeGenerator } from '../ids/index.ts';
 import type { SqlEngine } from '../sql/index.ts';
 import type { EventRow } from './events.ts';
 import { InFlightClaims } from './in-flight-claims.ts';
+import { SerialQueue } from './serial-queue.ts';
 
 type Wake = () => void;
 
 export class LocalSignals {
   readonly #groups = new Map<string, Set<Wake>>();
   readonly #outboxListeners = new Set<Wake>();
-  #relayTail: Promise<unknown> = Promise.resolve();
+  readonly #relays = new SerialQueue();
   /** Events published from this process, newest last, bounded; kept serialised so every delivery parses its own copy. */
   readonly recentEvents = new RecentEvents(8192);
   /** Claims of the embedded bus, used where this process owns the database (SQLite). */
@@ -50,9 +51,7 @@ export class LocalSignals {
 
   /** Runs `fn` after every earlier `exclusive` call on this engine has settled. */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#relayTail.then(fn, fn);
-    this.#relayTail = run.catch(() => undefined);
-    return run;
+    return this.#relays.run(fn);
   }
 }
 

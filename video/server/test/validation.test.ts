@@ -81,13 +81,23 @@ forEachEngineSet('video validation on upload completion', (engines) => {
     assert.deepEqual(await filesHolding(bytes), local ? [local] : []);
   });
 
-  /** Files under DATA_DIR whose whole content is `bytes`. */
-  const filesHolding = async (bytes: Buffer) => {
-    const found: string[] = [];
-    for (const entry of await readdir(t.platform.config.dataDir, { recursive: true, withFileTypes: true })) {
-      const path = join(entry.parentPath, entry.name);
-      if (entry.isFile() && (await stat(path)).size === bytes.length && (await readFile(path)).equals(bytes)) found.push(path);
+  /**
+   * Files under DATA_DIR whose whole content is `bytes`. The server keeps writing meanwhile
+   * (the transcoder's temp files are renamed into place), so a scan that meets a file
+   * vanishing under it starts over rather than skip what may have moved elsewhere.
+   */
+  const filesHolding = async (bytes: Buffer): Promise<string[]> => {
+    for (;;) {
+      try {
+        const found: string[] = [];
+        for (const entry of await readdir(t.platform.config.dataDir, { recursive: true, withFileTypes: true })) {
+          const path = join(entry.parentPath, entry.name);
+          if (entry.isFile() && (await stat(path)).size === bytes.length && (await readFile(path)).equals(bytes)) found.push(path);
+        }
+        return found;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
-    return found;
   };
 });

@@ -5,18 +5,18 @@
  * live here" become InvalidBlobKeyError.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DurableWriteStream } from './durable-write-stream.ts';
 import { InvalidBlobKeyError } from './errors.ts';
 import { isFsError } from './local-sidecar.ts';
 
 /** Streams `body` into a new file at `path`, fsyncs it, and returns the bytes' SHA-256 hex. */
 export async function writeHashing(path: string, body: Readable | Buffer | Uint8Array): Promise<string> {
   const hash = createHash('sha256');
-  // `flush` fsyncs before close: an acknowledged upload survives a power cut.
+  // Synced before it resolves: an acknowledged upload survives a power cut.
   if (body instanceof Uint8Array) {
     const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     hash.update(bytes);
@@ -29,7 +29,7 @@ export async function writeHashing(path: string, body: Readable | Buffer | Uint8
       done(null, chunk);
     },
   });
-  await pipeline(body, hashing, createWriteStream(path, { flags: 'wx', flush: true }));
+  await pipeline(body, hashing, new DurableWriteStream(path, { flags: 'wx' }));
   return hash.digest('hex');
 }
 

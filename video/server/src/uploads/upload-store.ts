@@ -10,7 +10,6 @@
  * Both keep their state outside the process, so an upload resumes after a restart, on
  * any API node for S3.
  */
-import { createWriteStream } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,6 +17,7 @@ import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
 import { ERRORS, type DataStore } from '@tus/server';
 import type { Platform } from '@twin/platform';
+import { DurableWriteStream } from '@twin/platform/blob';
 import type { VideoId } from '../ids.ts';
 import { sourceKey } from './upload-ids.ts';
 import { UploadInfoStore } from './upload-info-store.ts';
@@ -50,19 +50,17 @@ function localUploadStore(platform: Platform, expiryMs: number): UploadStore {
 }
 
 /**
- * Bytes a PATCH may have buffered toward the file while a write is in flight. FileStore's
- * own stream keeps 16 KiB, so each 64 KiB the socket hands over became one thread-pool
- * write, one after the other (16k round trips per GiB, the event loop mostly waiting);
- * with room for 8 MiB the chunks that arrive during a write go out together in one writev.
+ * FileStore answering a PATCH only once its bytes are on the disk, as the blob store's own
+ * puts are: the offset a client is told is one it may forget its copy up to, so it must
+ * survive a power cut. The write stream syncs as the bytes arrive (see DurableWriteStream)
+ * and writes them in large pieces: FileStore's own stream keeps 16 KiB, so each 64 KiB
+ * from the socket was one thread-pool write after another.
  */
-const WRITE_BUFFER_BYTES = 8 * 2 ** 20;
-
-/** FileStore writing each PATCH body in large pieces. */
 class SourceFileStore extends FileStore {
   override async write(readable: Readable, uploadId: string, offset: number): Promise<number> {
     const path = join(this.directory, uploadId);
     if (relative(this.directory, path).startsWith('..')) throw ERRORS.FILE_NOT_FOUND;
-    const file = createWriteStream(path, { flags: 'r+', start: offset, highWaterMark: WRITE_BUFFER_BYTES });
+    const file = new DurableWriteStream(path, { flags: 'r+', start: offset });
     try {
       await pipeline(readable, file);
     } catch {

@@ -4,6 +4,7 @@
  * public API; every role answers /healthz, /readyz and /metrics), and prints where to
  * open it. `npm start` runs everything on the embedded engines with data under ./data.
  */
+import '@twin/platform/runtime-flags';
 import { ConfigError, createPlatform, createPlatformApp, featureMigrations, loadConfig, loadFeatureSettings, runWithGracefulShutdown, servesApi, startFeatures } from '@twin/platform';
 import { features } from './features.ts';
 

@@ -5,6 +5,8 @@
  * Rate limits are lifted: the benchmark measures the delivery path, not the throttle.
  * With CHAT_PROBE_DIR set it is also instrumented for `chat-profile` (chat-server-probe.ts).
  */
+// The runtime settings of the product's own entry point (app/src/main.ts).
+import '@twin/platform/runtime-flags';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,6 +2,9 @@
  * `npm run bench -- <name> [--quick]`: runs one benchmark by name (and `chat-profile`,
  * a diagnostic that takes its own options).
  */
+// Benchmarks that host the product in this process run it with its entry point's settings.
+import '@twin/platform/runtime-flags';
+
 const benchmarks: Record<string, () => Promise<{ run: (options: { quick: boolean; args: readonly string[] }) => Promise<void> }>> = {
   platform: () => import('./platform.ts'),
   chat: () => import('./chat.ts'),

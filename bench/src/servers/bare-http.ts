@@ -2,6 +2,8 @@
  * Baseline server: bare node:http answering exactly the bytes and headers our /healthz
  * sends, so the benchmark measures what the platform stack costs on top of Node itself.
  */
+// The same V8 settings as the platform server it is compared with.
+import '@twin/platform/runtime-flags';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 

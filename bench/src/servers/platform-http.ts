@@ -3,6 +3,8 @@
  * auth and rate-limit hooks, validation, the error handler, RED metrics and one pino log
  * line per request (written to /dev/null so the terminal is not the bottleneck).
  */
+// The runtime settings of the product's own entry point (app/src/main.ts).
+import '@twin/platform/runtime-flags';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

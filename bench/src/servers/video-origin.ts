@@ -5,6 +5,8 @@
  * STATIC_DIR/v/{id}/hls/ for nginx to serve from disk. Prints one JSON line:
  * `{"port","videoId","secret","files":{"segment","playlist"},"playlistBytes"}`.
  */
+// The runtime settings of the product's own entry point (app/src/main.ts).
+import '@twin/platform/runtime-flags';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * The upload half of the `transcode` benchmark: one tus PATCH of `bytes` over loopback
- * against a raw stream write of the same bytes to the same disk. The tus client runs in a
+ * against a raw stream write of the same bytes to the same disk, synced as the upload is. The tus client runs in a
  * worker thread, as a real client runs elsewhere: in the server's own thread it would
  * take event-loop time from the server it measures. Both sides stream one repeated random
  * block (no GiB buffer), 8 MiB at a time.
@@ -13,6 +13,7 @@ import { createServer, request } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { DurableWriteStream } from '@twin/platform/blob';
 
 const BLOCK_BYTES = 8 * 2 ** 20;
 
@@ -29,23 +30,28 @@ export function repeatedBytes(block: Buffer, total: number): Readable {
   });
 }
 
-/** Seconds to stream `bytes` into `file` (then removed). */
-export async function rawWriteSec(file: string, bytes: number): Promise<number> {
+/**
+ * Seconds to stream `bytes` into `file` (then removed): `synced`, through the same
+ * DurableWriteStream as the tus store, so the bytes are on the disk when it ends; else
+ * left in the page cache.
+ */
+export async function rawWriteSec(file: string, bytes: number, { synced }: { synced: boolean }): Promise<number> {
   const block = randomBytes(BLOCK_BYTES);
   const started = performance.now();
-  await pipeline(repeatedBytes(block, bytes), createWriteStream(file));
+  await pipeline(repeatedBytes(block, bytes), synced ? new DurableWriteStream(file, { flags: 'w' }) : createWriteStream(file));
   const sec = (performance.now() - started) / 1000;
   await rm(file);
   return sec;
 }
 
 /**
- * A bare node:http server that streams each request body into `file` and answers 204:
- * the most Node's own HTTP receive path delivers to disk here, a second reference for tus.
+ * A bare node:http server that streams each request body into `file` as the tus store
+ * does (synced before it answers 204): the most Node's own HTTP receive path delivers to
+ * disk here, a second reference for tus.
  */
 export async function bareHttpFileServer(file: string): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    pipeline(req, createWriteStream(file, { highWaterMark: BLOCK_BYTES })).then(
+    pipeline(req, new DurableWriteStream(file, { flags: 'w' })).then(
       () => res.writeHead(204).end(),
       () => res.writeHead(500).end(),
     );

@@ -56,6 +56,12 @@ export interface GetOptions {
 export interface BlobRead {
   /** The requested bytes. The caller must consume or destroy it to release the file or socket. */
   readonly body: Readable;
+  /**
+   * The same bytes already in memory, when the store read them whole (a local object of at
+   * most 64 KiB): a caller that can send a Buffer sends these and never touches `body`,
+   * which is then not made; nothing is left to release.
+   */
+  readonly bytes?: Buffer;
   /** The whole object's info (its `size` is the full length, not the range's). */
   readonly info: BlobInfo;
   /** The bytes actually sent (inclusive, clipped to the object) when a range was asked for. */

@@ -54,6 +54,22 @@ describe('local blob store', () => {
     assert.throws(() => store.localPath('../escape'), InvalidBlobKeyError);
   });
 
+
+  test('a small object is read whole into bytes (its body streams the same), a large one only streams', async () => {
+    const store = new LocalBlobStore({ dir: newRoot() });
+    await store.put('small', Buffer.from('#EXTM3U\nplaylist'));
+    const whole = await store.get('small');
+    assert.equal(whole.bytes?.toString(), '#EXTM3U\nplaylist');
+    assert.equal(await text(whole.body), '#EXTM3U\nplaylist');
+    const ranged = await store.get('small', { range: { start: 1, end: 6 } });
+    assert.equal(ranged.bytes?.toString(), 'EXTM3U');
+    assert.deepEqual(ranged.range, { start: 1, end: 6 });
+
+    await store.put('large', Buffer.alloc(64 * 1024 + 1, 'x'));
+    const large = await store.get('large');
+    assert.equal(large.bytes, undefined);
+    assert.equal((await text(large.body)).length, 64 * 1024 + 1);
+  });
   test('a key cannot be both an object and the folder of other keys, and the first is kept', async () => {
     const store = new LocalBlobStore({ dir: newRoot() });
     await store.put('v/source', Buffer.from('file'));

@@ -46,8 +46,10 @@ const readSize = (bytes: number) => Math.max(1, Math.min(readChunkBytes, bytes))
  * Objects up to this size are read whole when opened. Opening, stat and small reads are
  * blocking calls here, as nginx makes them without aio: on a local file whose pages are
  * cached each costs a few microseconds, where a thread-pool round trip costs the event
- * loop more than the work (a 1 KB playlist took four). Bigger bodies stream from the
- * descriptor in thread-pool reads.
+ * loop more than the work (a 1 KB playlist took four). Their bytes are handed over as
+ * `bytes` too, so a server writes them in one go instead of piping a stream (1 KB
+ * playlists from the origin: 6.8-9.8k -> 11.1-12.6k req/s in a same-session A/B). Bigger
+ * bodies stream from the descriptor in thread-pool reads.
  */
 const SMALL_OBJECT_BYTES = 64 * 1024;
 
@@ -131,7 +133,8 @@ export class LocalBlobStore implements BlobStore {
       range = { start, end: Math.min(options.range.end ?? Number.POSITIVE_INFINITY, info.size - 1) };
     }
     const { start, end } = range ?? { start: 0, end: info.size - 1 };
-    const body = info.size <= SMALL_OBJECT_BYTES ? readWhole(fd, start, end) : createReadStream('', { fd, start, end, highWaterMark: readSize(end - start + 1) });
+    if (info.size <= SMALL_OBJECT_BYTES) return inMemoryRead(readWhole(fd, start, end), info, range);
+    const body = createReadStream('', { fd, start, end, highWaterMark: readSize(end - start + 1) });
     return range ? { body, info, range } : { body, info };
   }
 
@@ -302,8 +305,21 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
+/** A read of bytes already in memory: `bytes` as they are, and `body` as a stream only if someone asks. */
+function inMemoryRead(bytes: Buffer, info: BlobInfo, range: { start: number; end: number } | undefined): BlobRead {
+  let body: Readable | undefined;
+  return {
+    bytes,
+    info,
+    ...(range ? { range } : {}),
+    get body() {
+      return (body ??= Readable.from([bytes], { objectMode: false }));
+    },
+  };
+}
+
 /** Bytes `start..end` (inclusive) of a small open file, read at once; closes the descriptor. */
-function readWhole(fd: number, start: number, end: number): Readable {
+function readWhole(fd: number, start: number, end: number): Buffer {
   try {
     const buffer = Buffer.allocUnsafe(end - start + 1);
     let filled = 0;
@@ -312,7 +328,7 @@ function readWhole(fd: number, start: number, end: number): Readable {
       if (n === 0) break; // truncated under us: serve what is there rather than garbage
       filled += n;
     }
-    return Readable.from([buffer.subarray(0, filled)], { objectMode: false });
+    return buffer.subarray(0, filled);
   } finally {
     closeSync(fd);
   }

@@ -12,7 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import { AppError } from '@twin/platform';
-import { BlobNotFoundError, BlobRangeNotSatisfiableError, InvalidBlobKeyError, type BlobInfo, type BlobStore } from '@twin/platform/blob';
+import { BlobNotFoundError, BlobRangeNotSatisfiableError, InvalidBlobKeyError, type BlobInfo, type BlobRead, type BlobStore } from '@twin/platform/blob';
 import { videoErrors } from '../errors.ts';
 import { cacheHeaders, type CachePolicyOptions } from './cache-policy.ts';
 import { ifRangeHolds, isNotModified } from './conditional.ts';
@@ -29,8 +29,8 @@ export interface FileRequest {
 export interface FileResponse {
   status: 200 | 206 | 304;
   headers: Record<string, string>;
-  /** The bytes to send (GET 200/206); the caller must send or destroy it. */
-  body?: Readable;
+  /** The bytes to send (GET 200/206): in memory when the blob store read them whole, else a stream the caller must send or destroy. */
+  body?: Readable | Buffer;
 }
 
 const notFound = () => new AppError(videoErrors.video_file_not_found);
@@ -58,13 +58,16 @@ async function guard<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A small file as its Buffer (one write, no stream to pipe), else the stream. */
+const bodyOf = (read: BlobRead): Readable | Buffer => read.bytes ?? read.body;
+
 export async function serveFile(blob: BlobStore, key: string, file: string, request: FileRequest, policy: CachePolicyOptions): Promise<FileResponse> {
   const conditional = request.ifNoneMatch !== undefined || request.ifModifiedSince !== undefined;
   // Range is defined for GET only (RFC 9110 §14.2); HEAD ignores it.
   const ranged = request.method === 'GET' && request.range !== undefined;
   if (request.method === 'GET' && !conditional && !ranged) {
-    const { body, info } = await guard(() => blob.get(key));
-    return { status: 200, headers: entityHeaders(info, file, policy, info.size), body };
+    const read = await guard(() => blob.get(key));
+    return { status: 200, headers: entityHeaders(read.info, file, policy, read.info.size), body: bodyOf(read) };
   }
   // Once more at most: a second replacement within one request is not worth chasing.
   for (let attempt = 0; ; attempt++) {
@@ -88,15 +91,15 @@ export async function serveFile(blob: BlobStore, key: string, file: string, requ
       throw error;
     }
     if (read.info.etag !== info.etag && attempt === 0) {
-      read.body.destroy();
+      if (!read.bytes) read.body.destroy();
       continue;
     }
-    if (range.kind === 'whole' || !read.range) return { status: 200, headers: entityHeaders(read.info, file, policy, read.info.size), body: read.body };
+    if (range.kind === 'whole' || !read.range) return { status: 200, headers: entityHeaders(read.info, file, policy, read.info.size), body: bodyOf(read) };
     const { start, end } = read.range;
     return {
       status: 206,
       headers: { ...entityHeaders(read.info, file, policy, end - start + 1), 'content-range': `bytes ${start}-${end}/${read.info.size}` },
-      body: read.body,
+      body: bodyOf(read),
     };
   }
 }

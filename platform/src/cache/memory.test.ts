@@ -34,6 +34,26 @@ describe('memory cache', () => {
     await cache.close();
   });
 
+  test('a countFirstSeen marker answers every other command as the string 1 with its TTL', async () => {
+    const cache = new MemoryCache({ keyPrefix: 'm:' });
+    const count = (marker: string) => cache.countFirstSeen('counts', [{ markerKey: marker, member: 'v' }], { ttlMs: 60_000 });
+    await count('seen:a');
+    await count('seen:b');
+    await count('seen:c');
+    assert.equal(await cache.incr('seen:a'), 2);
+    assert.deepEqual(await count('seen:a'), [false], 'the marker moved to an entry still blocks');
+    assert.equal(await cache.expire('seen:b', 30), true);
+    assert.equal(await cache.delete('seen:c'), 1);
+    assert.deepEqual(await count('seen:c'), [true], 'counted again once deleted');
+    await sleep(50);
+    assert.equal(await cache.get('seen:b'), null, 'expired on its new TTL');
+    assert.deepEqual(await count('seen:b'), [true]);
+    await cache.set('seen:d', 'x');
+    assert.deepEqual(await count('seen:d'), [false], 'a plain key blocks as for SET NX');
+    assert.equal(await cache.zscore('counts', 'v'), 5);
+    await cache.close();
+  });
+
   test('a throwing subscriber neither reaches the publisher nor stops other subscribers', async () => {
     const errors: unknown[] = [];
     const cache = new MemoryCache({ onHandlerError: (error) => errors.push(error) });

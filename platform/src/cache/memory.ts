@@ -18,6 +18,7 @@ import type {
   TokenTake,
   Unsubscribe,
 } from './interface.ts';
+import { MarkerTable } from './memory-markers.ts';
 import { SortedSet } from './memory-sorted-set.ts';
 import { drawTokens, type BucketState } from './token-bucket.ts';
 
@@ -41,6 +42,12 @@ const now = () => performance.now();
  */
 export class MemoryCacheState {
   readonly entries = new Map<string, Entry>();
+  /**
+   * The markers `countFirstSeen` sets, kept apart from `entries` (see memory-markers.ts). A
+   * key is in one of the two at most: any other command reaching a marker's key moves it
+   * into `entries` first, as the string '1' it stands for.
+   */
+  readonly markers = new MarkerTable();
   readonly channels = new Map<string, Set<Subscription>>();
 }
 
@@ -86,7 +93,9 @@ export class MemoryCache implements Cache {
   async set(key: string, value: string, options: SetOptions = {}): Promise<boolean> {
     checkTtl(options.ttlMs);
     if (options.onlyIfAbsent && this.#live(key)) return false;
-    this.#state.entries.set(this.#prefix + key, { kind: 'string', value, expiresAt: expiry(options.ttlMs) });
+    const fullKey = this.#prefix + key;
+    if (!this.#state.markers.empty) this.#state.markers.delete(fullKey);
+    this.#state.entries.set(fullKey, { kind: 'string', value, expiresAt: expiry(options.ttlMs) });
     return true;
   }
 
@@ -150,14 +159,16 @@ export class MemoryCache implements Cache {
     const zset = this.#zset(counterKey, true);
     const at = now();
     const expiresAt = at + options.ttlMs;
-    const { entries: stored } = this.#state;
+    const { entries, markers } = this.#state;
     const counts = new Map<string, number>();
-    // The hot path of write-behind counters: one clock read, one lookup per marker, one sorted-set write per batch.
+    // The hot path of write-behind counters: one clock read, one marker per event, one sorted-set write per batch.
     const counted = events.map(({ markerKey, member }) => {
       const fullKey = this.#prefix + markerKey;
-      const existing = stored.get(fullKey);
+      // A key set another way (or a marker moved there) stands in the way, as for SET NX.
+      const existing = entries.get(fullKey);
       if (existing && existing.expiresAt > at) return false;
-      stored.set(fullKey, { kind: 'string', value: '1', expiresAt });
+      if (existing) entries.delete(fullKey);
+      if (!markers.addIfAbsent(fullKey, at, expiresAt)) return false;
       counts.set(member, (counts.get(member) ?? 0) + 1);
       return true;
     });
@@ -264,15 +275,21 @@ export class MemoryCache implements Cache {
     if (subscriptions?.size === 0) this.#state.channels.delete(fullChannel);
   }
 
-  /** The entry at `key` unless it has expired (then it is removed). */
+  /** The entry at `key` unless it has expired (then it is removed); a live marker there becomes an entry. */
   #live(key: string): Entry | undefined {
     const fullKey = this.#prefix + key;
-    const entry = this.#state.entries.get(fullKey);
+    const { entries, markers } = this.#state;
+    const entry = entries.get(fullKey);
     if (entry && entry.expiresAt <= now()) {
-      this.#state.entries.delete(fullKey);
+      entries.delete(fullKey);
       return undefined;
     }
-    return entry;
+    if (entry || markers.empty) return entry;
+    const markerExpiresAt = markers.take(fullKey, now());
+    if (markerExpiresAt === undefined) return undefined;
+    const promoted: Entry = { kind: 'string', value: '1', expiresAt: markerExpiresAt };
+    entries.set(fullKey, promoted);
+    return promoted;
   }
 
   #string(key: string): Extract<Entry, { kind: 'string' }> | undefined {
@@ -301,6 +318,7 @@ export class MemoryCache implements Cache {
     for (const [fullKey, entry] of this.#state.entries) {
       if (entry.expiresAt <= at) this.#state.entries.delete(fullKey);
     }
+    this.#state.markers.sweep(at);
   }
 }
 

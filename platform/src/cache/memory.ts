@@ -94,7 +94,7 @@ export class MemoryCache implements Cache {
     checkTtl(options.ttlMs);
     if (options.onlyIfAbsent && this.#live(key)) return false;
     const fullKey = this.#prefix + key;
-    if (!this.#state.markers.empty) this.#state.markers.delete(fullKey);
+    this.#state.markers.delete(fullKey);
     this.#state.entries.set(fullKey, { kind: 'string', value, expiresAt: expiry(options.ttlMs) });
     return true;
   }
@@ -284,7 +284,7 @@ export class MemoryCache implements Cache {
       entries.delete(fullKey);
       return undefined;
     }
-    if (entry || markers.empty) return entry;
+    if (entry) return entry;
     const markerExpiresAt = markers.take(fullKey, now());
     if (markerExpiresAt === undefined) return undefined;
     const promoted: Entry = { kind: 'string', value: '1', expiresAt: markerExpiresAt };

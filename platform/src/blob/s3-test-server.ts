@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KeyLocks } from './key-locks.ts';
 import { addMultipartListing, type S3rverInternals } from './s3rver-multipart.ts';
 
 /** The part of s3rver's API used here (it ships no types). */
@@ -63,6 +64,7 @@ export async function startS3rver(buckets: string[] = []): Promise<RunningS3rver
   });
   // Resumable uploads (@tus/s3-store) list and abort multipart uploads, which s3rver lacks.
   addMultipartListing(server as unknown as S3rverInternals);
+  serializeObjectWrites(server as unknown as { store: ObjectStore });
   const events: ObjectEvent[] = [];
   server.on('event', ({ Records }) => {
     for (const r of Records) events.push({ name: r.eventName, bucket: r.s3.bucket.name, key: r.s3.object.key });
@@ -82,4 +84,21 @@ export async function startS3rver(buckets: string[] = []): Promise<RunningS3rver
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** The write of s3rver's filesystem store that `serializeObjectWrites` wraps. */
+interface ObjectStore {
+  putObject(object: { bucket: string; key: string }): Promise<unknown>;
+}
+
+/**
+ * S3 replaces an object atomically. s3rver writes the object's file and then its metadata
+ * in place, so two concurrent puts of one key could leave one put's bytes under the
+ * other's etag (seen once in a CI run of the blob contract's concurrent-puts case). Here
+ * the writes of one key take turns, as they appear to on S3; other keys still overlap.
+ */
+function serializeObjectWrites(server: { store: ObjectStore }): void {
+  const locks = new KeyLocks();
+  const putObject = server.store.putObject.bind(server.store);
+  server.store.putObject = (object) => locks.run(`${object.bucket}/${object.key}`, () => putObject(object));
 }

@@ -3,10 +3,9 @@
  * keep-alive connections, from (a) our origin alone (the full platform stack reading the
  * blob store), (b) the nginx edge of deploy/nginx with a warm cache, by a public and by a
  * signed URL, and (c) nginx serving the same files from disk, all in one run, alternating
- * targets within each round. Ratios are against (c). The playlist is driven by autocannon,
- * the segment by keepalive-load.ts (autocannon cannot take 2 MB bodies at nginx's pace).
- * Each server runs pinned to core 1 and
- * autocannon to core 0 when taskset allows (the edge's origin sits idle while the edge is
+ * targets within each round. Ratios are against (c). The load is wrk (wrk-load.ts), the
+ * one client here that keeps up with nginx. Each server runs pinned to core 1 and
+ * wrk to core 0 when taskset allows (the edge's origin sits idle while the edge is
  * measured: every request is a cache HIT).
  */
 import { spawn } from 'node:child_process';
@@ -15,13 +14,12 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import autocannon from 'autocannon';
 import { freePort, renderEdgeConfig, startNginx, type RunningNginx } from '../../deploy/nginx/edge.ts';
 import type { VideoId } from '../../video/server/src/ids.ts';
 import { signedBase } from '../../video/server/src/playback/index.ts';
 import { pinned } from './http-load.ts';
-import { keepAliveLoad } from './keepalive-load.ts';
 import { median, printTable, writeReport } from './report.ts';
+import { wrkLoad } from './wrk-load.ts';
 
 type Target = 'origin' | 'edge' | 'edge_signed' | 'static';
 type File = 'segment' | 'playlist';
@@ -35,17 +33,10 @@ interface Sample {
   p99: number;
 }
 
-/** autocannon for the playlist; for the segment our keep-alive client, as autocannon cannot take 2 MB bodies fast enough (keepalive-load.ts). */
 async function measure(file: File, url: string, seconds: number): Promise<Sample> {
-  const connections = CONNECTIONS[file];
-  if (file === 'segment') {
-    const result = await keepAliveLoad(url, connections, seconds);
-    if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} non-2xx`);
-    return { rps: result.requestsPerSecond, bytesPerSecond: result.bytesPerSecond, p50: result.latencyP50Ms, p99: result.latencyP99Ms };
-  }
-  const result = await autocannon({ url, connections, pipelining: 1, duration: seconds });
+  const result = await wrkLoad(url, CONNECTIONS[file], seconds);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.mean, bytesPerSecond: result.throughput.mean, p50: result.latency.p50, p99: result.latency.p99 };
+  return { rps: result.requestsPerSecond, bytesPerSecond: result.bytesPerSecond, p50: result.latencyP50Ms, p99: result.latencyP99Ms };
 }
 
 /** The origin in its own process (pinned like the nginx servers), with its video; resolves once it listens. */
@@ -143,7 +134,7 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
       }
     }
 
-    console.log(`origin: 2 MB segment (${CONNECTIONS.segment} connections) and ${origin.playlistBytes} B playlist (${CONNECTIONS.playlist} connections), keep-alive, ${seconds} s × ${runs} runs per target${pinned ? '; servers on core 1, autocannon on core 0' : ''}`);
+    console.log(`origin: 2 MB segment (${CONNECTIONS.segment} connections) and ${origin.playlistBytes} B playlist (${CONNECTIONS.playlist} connections), keep-alive, ${seconds} s × ${runs} runs per target${pinned ? '; servers on core 1, wrk on core 0' : ''}`);
     const samples = new Map<string, Sample[]>();
     for (let round = 0; round < runs; round++) {
       for (const file of Object.keys(CONNECTIONS) as File[]) {
@@ -186,10 +177,10 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
       baseline,
       ratio,
       notes: [
-        `Medians of ${runs} runs of ${seconds} s per target, targets alternating within each round, all over keep-alive connections: the ${origin.playlistBytes} B playlist with autocannon (${CONNECTIONS.playlist} connections); the 2 MB segment with bench/src/keepalive-load.ts (${CONNECTIONS.segment} connections), since autocannon tops out near 35 req/s on 2 MB bodies here (it measured itself, not the servers).`,
-        `${pinned ? 'Each server pinned to core 1 (nginx: one worker), autocannon pinned to core 0' : 'Not pinned (taskset unavailable)'}; absolute figures move with other work on the machine (see loadAverage) — the ratios, measured in the same rounds, are the result.`,
+        `Medians of ${runs} runs of ${seconds} s per target, targets alternating within each round, all over keep-alive connections driven by wrk (one thread): the ${origin.playlistBytes} B playlist with ${CONNECTIONS.playlist} connections, the 2 MB segment with ${CONNECTIONS.segment}. Earlier records used autocannon, which tops out near 40k req/s on the playlist here and so measured itself, not nginx (wrk: ~100k).`,
+        `${pinned ? 'Each server pinned to core 1 (nginx: one worker), wrk pinned to core 0' : 'Not pinned (taskset unavailable)'}; absolute figures move with other work on the machine (see loadAverage) — the ratios, measured in the same rounds, are the result.`,
         'origin: the full platform stack (ROLE=api, embedded engines, one pino access line per request to /dev/null): route, video status and visibility (remembered 1 s), blob seam (local directory: open, sidecar etag, stream).',
-        'edge: deploy/nginx/edge.conf.template with a warm cache (every request a HIT), public URL and signed URL (secure_link MD5 per request); limit_req on with a rate too high to trigger. static: nginx serving the same files from disk with sendfile.',
+        'edge: deploy/nginx/edge.conf.template with a warm cache (every request a HIT), public URL and signed URL (secure_link MD5 per request); limit_req on with a rate too high to trigger; cache-file descriptors kept open (open_file_cache). static: nginx serving the same files from disk with sendfile.',
       ],
     });
     console.log(`\nwrote ${path}`);

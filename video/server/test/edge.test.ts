@@ -83,6 +83,7 @@ await forEachEngineSet('edge', (engines) => {
     assert.equal(second.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     assert.equal(second.headers.get('access-control-allow-origin'), '*');
     assert.equal(second.headers.get('etag'), first.headers.get('etag'));
+    assert.equal(second.headers.get('x-request-id'), null, 'no replay of the request id that filled the cache');
     assert.deepEqual(Buffer.from(await second.arrayBuffer()), bytes);
     assert.equal((await viaEdge(path, { 'if-none-match': first.headers.get('etag')! })).status, 304, 'the edge answers revalidations itself');
     assert.equal(await originPlaybackRequests(), before);

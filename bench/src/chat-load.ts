@@ -39,6 +39,9 @@ export interface LatencyResult {
   persistP99Ms: number;
 }
 
+/** As the SDK's ack coalescing window (chat/client AckCoalescer). */
+const SENDER_ACK_WINDOW_MS = 20;
+
 /** ~24 bytes of opaque body, the size of a short encrypted text. */
 const BODY = Buffer.alloc(24, 7).toString('base64url');
 let runs = 0;
@@ -59,6 +62,8 @@ class PairLoad {
   readonly #pair: LoadPair;
   #receiverAcked = 0;
   #senderAcked = 0;
+  #senderSeq = 0;
+  #senderAckTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(pair: LoadPair, prefix: string) {
     this.#pair = pair;
@@ -105,15 +110,24 @@ class PairLoad {
         this.#sendTimes.delete(frame.clientMessageId);
         this.persistLatencies.push(performance.now() - sentAt);
       }
+      this.#ackOwn(frame.seq, sender);
       this.#refill?.();
-    } else if (frame.type === 'deliver') {
-      // The sender's device gets its own messages too (other devices of its account would); ack them.
-      const last = frame.messages.at(-1);
-      if (last && last.seq > this.#senderAcked) {
-        this.#senderAcked = last.seq;
-        sender.send({ type: 'ack', conversationId: last.conversationId, seq: last.seq });
-      }
     }
+  }
+
+  /**
+   * The server does not send a device its own messages back; the SDK feeds each send-result
+   * into its receive path and acks it with the rest, coalesced over SENDER_ACK_WINDOW_MS.
+   */
+  #ackOwn(seq: number, sender: WireSocket): void {
+    this.#senderSeq = Math.max(this.#senderSeq, seq);
+    if (this.#senderAckTimer) return;
+    this.#senderAckTimer = setTimeout(() => {
+      this.#senderAckTimer = undefined;
+      if (this.#senderSeq <= this.#senderAcked || sender.ws.readyState !== sender.ws.OPEN) return;
+      this.#senderAcked = this.#senderSeq;
+      sender.send({ type: 'ack', conversationId: this.#pair.conversationId, seq: this.#senderAcked });
+    }, SENDER_ACK_WINDOW_MS);
   }
 
   #onReceiver(frame: ServerFrame, receiver: WireSocket): void {

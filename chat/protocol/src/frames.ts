@@ -9,7 +9,11 @@
  * The device acks cumulatively per conversation once it has stored messages; its cursor
  * moves only on ack, so anything unacked is delivered again on the next connect
  * (at-least-once on the wire; the SDK dedupes by `(conversationId, seq)` → exactly once
- * on screen). Message bodies are opaque bytes (base64url): the server never parses them.
+ * on screen). A message is not pushed live back to the socket that sent it: its
+ * `send-result` carries the seq, and the device stores and acks it like a delivered one
+ * (the account's other devices get it delivered; a catch-up reads everything after the
+ * acked cursor, the device's own messages included). Message bodies are opaque bytes
+ * (base64url): the server never parses them.
  */
 import { Type, type Static } from 'typebox';
 import { MAX_PAGE_MESSAGES } from './limits.ts';

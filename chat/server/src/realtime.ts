@@ -11,6 +11,7 @@ import type { Consumer } from '@twin/platform/bus';
 import type { ChatCore } from './core.ts';
 import { consumeChatEvents, GATEWAY_GROUP } from './delivery/chat-events.ts';
 import { DeliveryHub } from './delivery/delivery-hub.ts';
+import type { DeviceStream } from './delivery/device-stream.ts';
 import { SendBatcher } from './delivery/send-batcher.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { RealtimeMetrics } from './gateway/metrics.ts';
@@ -73,9 +74,9 @@ export async function startRealtime({ platform, role, core, settings }: Realtime
     const hub = new DeliveryHub(core);
     const receipts = new ReceiptFanOut(hub);
     // Every fan-out, local or from the bus, tells the receipts who wrote what.
-    const fanOut = (messages: readonly WireMessage[]) => {
+    const fanOut = (messages: readonly WireMessage[], sentBy?: ReadonlyMap<WireMessage, DeviceStream>) => {
       receipts.noteMessages(messages);
-      return hub.fanOut(messages);
+      return hub.fanOut(messages, sentBy);
     };
     const sends = new SendBatcher(core, fanOut, (error) => onError(error, 'send batch'));
     let gatewayRef: Gateway | undefined;

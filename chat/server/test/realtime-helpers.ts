@@ -72,6 +72,18 @@ export class TestClient {
     return this.of('deliver').flatMap((f) => f.messages).filter((m) => conversationId === undefined || m.conversationId === conversationId);
   }
 
+  /**
+   * What the device holds of a conversation, as the SDK assembles it: the messages delivered
+   * to it and its own sends, known from their send-results (the server does not send a
+   * socket's own messages back to it), in seq order.
+   */
+  held(conversationId: string): Array<{ seq: number; id: string }> {
+    const own = this.of('send-result')
+      .filter((r) => r.conversationId === conversationId && !r.duplicate)
+      .map((r) => ({ seq: r.seq, id: r.messageId }));
+    return [...this.delivered(conversationId).map((m) => ({ seq: m.seq, id: m.id })), ...own].sort((a, b) => a.seq - b.seq);
+  }
+
   waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
     return waitFor(what, check, timeoutMs);
   }
@@ -127,7 +139,7 @@ export async function sendMessages(client: TestClient, conversationId: string, c
 export const bodyText = (message: WireMessage) => Buffer.from(message.body, 'base64url').toString();
 
 /** Asserts the seqs are exactly from..to, in order, once each. */
-export function assertContiguous(messages: readonly WireMessage[], from: number, to: number): void {
+export function assertContiguous(messages: ReadonlyArray<{ seq: number }>, from: number, to: number): void {
   const got = seqs(messages);
   const expected = Array.from({ length: to - from + 1 }, (_, i) => from + i);
   assert.deepEqual(got, expected, `expected seqs ${from}..${to}, got ${got.length} seqs: ${compact(got)}`);

@@ -56,8 +56,11 @@ export class DeliveryHub {
     return streams;
   }
 
-  /** Offers newly committed log entries to the local streams of each conversation's members. */
-  async fanOut(messages: readonly WireMessage[]): Promise<void> {
+  /**
+   * Offers newly committed log entries to the local streams of each conversation's members;
+   * a message in `sentBy` is not sent back to the stream it came from (see DeviceStream.offer).
+   */
+  async fanOut(messages: readonly WireMessage[], sentBy?: ReadonlyMap<WireMessage, DeviceStream>): Promise<void> {
     if (this.#size === 0 || messages.length === 0) return;
     const byConversation = new Map<ConversationId, WireMessage[]>();
     for (const message of messages) {
@@ -69,7 +72,7 @@ export class DeliveryHub {
     await Promise.all(
       [...byConversation].map(async ([conversationId, list]) => {
         list.sort((a, b) => a.seq - b.seq);
-        for (const stream of await this.memberStreams(conversationId)) stream.offer(conversationId, list);
+        for (const stream of await this.memberStreams(conversationId)) stream.offer(conversationId, list, sentBy);
       }),
     );
   }

@@ -143,7 +143,12 @@ export class DeviceStream {
   }
 
   /** Live messages of one conversation for this device, in seq order. */
-  offer(conversationId: ConversationId, messages: readonly WireMessage[]): void {
+  /**
+   * Live messages for this socket. Those `sentBy` this very stream advance its cursor but
+   * are not sent: the device has them from its send-result. Only the live path skips them;
+   * a catch-up read from the log sends everything after the device's acked cursor.
+   */
+  offer(conversationId: ConversationId, messages: readonly WireMessage[], sentBy?: ReadonlyMap<WireMessage, DeviceStream>): void {
     if (this.#closed || messages.length === 0 || this.#left.has(conversationId)) return;
     const cursor = this.#cursors.get(conversationId);
     if (!cursor) {
@@ -160,7 +165,9 @@ export class DeviceStream {
         continue;
       }
       const decision = cursor.offer(message.seq);
-      if (decision === 'send') this.#liveQueue.push(message);
+      if (decision === 'send') {
+        if (sentBy?.get(message) !== this) this.#liveQueue.push(message);
+      }
       else if (decision === 'gap') {
         this.#behind.add(conversationId);
         break;

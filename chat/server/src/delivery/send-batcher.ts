@@ -5,13 +5,18 @@
  * transaction). Each frame is answered alone — `send-result`, or `error` with the
  * clientMessageId as ref — after the commit. The committed messages are then fanned out
  * to this node's sockets at once (the same-node fast path); the `chat.messages` bus event
- * that follows reaches the other nodes, and here it is dropped as a duplicate.
+ * that follows reaches the other nodes, and here it is dropped as a duplicate. The fan-out
+ * is told which socket sent each message: that socket has it from its send-result, so it
+ * is not sent back (the account's other devices still get it), as WhatsApp and Signal do.
  */
 import type { ClientFrameOf, ConversationId, WireMessage } from '@twin/chat-protocol';
 import type { AppendResult, ChatCore, DeviceIdentity, NewMessage } from '../core.ts';
+import type { DeviceStream } from './device-stream.ts';
 
 export interface SendOrigin {
   readonly identity: DeviceIdentity;
+  /** The sending socket's delivery stream. */
+  readonly stream: DeviceStream;
   /** Answers the frame (send-result or error); the origin decides whether its socket is still open. */
   settle(frame: ClientFrameOf<'send'>, outcome: PromiseSettledResult<AppendResult>): void;
 }
@@ -24,13 +29,13 @@ interface Pending {
 
 export class SendBatcher {
   readonly #core: ChatCore;
-  readonly #fanOut: (messages: WireMessage[]) => Promise<void>;
+  readonly #fanOut: (messages: WireMessage[], sentBy: ReadonlyMap<WireMessage, DeviceStream>) => Promise<void>;
   readonly #onError: (error: unknown) => void;
   #pending = new Map<SendOrigin, Pending>();
   #scheduled = false;
   #inFlight = new Set<Promise<void>>();
 
-  constructor(core: ChatCore, fanOut: (messages: WireMessage[]) => Promise<void>, onError: (error: unknown) => void) {
+  constructor(core: ChatCore, fanOut: (messages: WireMessage[], sentBy: ReadonlyMap<WireMessage, DeviceStream>) => Promise<void>, onError: (error: unknown) => void) {
     this.#core = core;
     this.#fanOut = fanOut;
     this.#onError = onError;
@@ -73,15 +78,19 @@ export class SendBatcher {
       }),
     );
     const committed: WireMessage[] = [];
+    const sentBy = new Map<WireMessage, DeviceStream>();
     batch.forEach((pending, i) => {
       const outcomes = settled[i]!;
       pending.frames.forEach((frame, j) => {
         const outcome = outcomes[j] ?? { status: 'rejected', reason: new Error('no result from appendMessages') };
         pending.origin.settle(frame, outcome);
-        if (outcome.status === 'fulfilled' && !outcome.value.duplicate) committed.push(toWireMessage(pending.origin.identity, frame, pending.messages[j]!, outcome.value));
+        if (outcome.status !== 'fulfilled' || outcome.value.duplicate) return;
+        const message = toWireMessage(pending.origin.identity, frame, pending.messages[j]!, outcome.value);
+        committed.push(message);
+        sentBy.set(message, pending.origin.stream);
       });
     });
-    if (committed.length > 0) await this.#fanOut(committed);
+    if (committed.length > 0) await this.#fanOut(committed, sentBy);
   }
 }
 

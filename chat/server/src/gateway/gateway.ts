@@ -220,6 +220,7 @@ export class Gateway {
     session.stream = stream;
     (session as SocketSession & { origin: unknown }).origin = {
       identity,
+      stream,
       settle: (sendFrame: ClientFrameOf<'send'>, outcome: PromiseSettledResult<AppendResult>) => {
         session.sendsInFlight--;
         if (outcome.status === 'fulfilled') {

@@ -99,7 +99,7 @@ export class TestClient {
 }
 
 /** Seqs of the messages, to compare order. */
-export const seqs = (messages: readonly WireMessage[]) => messages.map((m) => m.seq);
+export const seqs = (messages: ReadonlyArray<{ seq: number }>) => messages.map((m) => m.seq);
 
 /** Creates a conversation over HTTP as `creator` (a device): direct with one account, else a group. */
 export async function createConversation(t: TestPlatform, creatorToken: string, accountIds: readonly string[], type: 'direct' | 'group' = 'group'): Promise<string> {

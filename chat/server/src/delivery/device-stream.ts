@@ -142,11 +142,11 @@ export class DeviceStream {
     }
   }
 
-  /** Live messages of one conversation for this device, in seq order. */
   /**
-   * Live messages for this socket. Those `sentBy` this very stream advance its cursor but
-   * are not sent: the device has them from its send-result. Only the live path skips them;
-   * a catch-up read from the log sends everything after the device's acked cursor.
+   * Live messages of one conversation for this device, in seq order. Those `sentBy` this
+   * very stream advance its cursor but are not sent: the device has them from its
+   * send-result. Only the live path skips them; a catch-up read from the log sends
+   * everything after the device's acked cursor.
    */
   offer(conversationId: ConversationId, messages: readonly WireMessage[], sentBy?: ReadonlyMap<WireMessage, DeviceStream>): void {
     if (this.#closed || messages.length === 0 || this.#left.has(conversationId)) return;
@@ -167,8 +167,7 @@ export class DeviceStream {
       const decision = cursor.offer(message.seq);
       if (decision === 'send') {
         if (sentBy?.get(message) !== this) this.#liveQueue.push(message);
-      }
-      else if (decision === 'gap') {
+      } else if (decision === 'gap') {
         this.#behind.add(conversationId);
         break;
       }

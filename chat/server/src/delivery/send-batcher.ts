@@ -14,8 +14,7 @@ import type { AppendResult, ChatCore, DeviceIdentity, NewMessage } from '../core
 import type { DeviceStream } from './device-stream.ts';
 
 export interface SendOrigin {
-  readonly identity: DeviceIdentity;
-  /** The sending socket's delivery stream. */
+  /** The sending socket's delivery stream (its `identity` is the sender's). */
   readonly stream: DeviceStream;
   /** Answers the frame (send-result or error); the origin decides whether its socket is still open. */
   settle(frame: ClientFrameOf<'send'>, outcome: PromiseSettledResult<AppendResult>): void;
@@ -71,7 +70,7 @@ export class SendBatcher {
     const settled = await Promise.all(
       batch.map(async (pending) => {
         try {
-          return await this.#core.appendMessages(pending.origin.identity, pending.messages);
+          return await this.#core.appendMessages(pending.origin.stream.identity, pending.messages);
         } catch (error) {
           return pending.messages.map((): PromiseSettledResult<AppendResult> => ({ status: 'rejected', reason: error }));
         }
@@ -85,7 +84,7 @@ export class SendBatcher {
         const outcome = outcomes[j] ?? { status: 'rejected', reason: new Error('no result from appendMessages') };
         pending.origin.settle(frame, outcome);
         if (outcome.status !== 'fulfilled' || outcome.value.duplicate) return;
-        const message = toWireMessage(pending.origin.identity, frame, pending.messages[j]!, outcome.value);
+        const message = toWireMessage(pending.origin.stream.identity, frame, pending.messages[j]!, outcome.value);
         committed.push(message);
         sentBy.set(message, pending.origin.stream);
       });

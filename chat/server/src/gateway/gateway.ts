@@ -219,7 +219,6 @@ export class Gateway {
     });
     session.stream = stream;
     (session as SocketSession & { origin: unknown }).origin = {
-      identity,
       stream,
       settle: (sendFrame: ClientFrameOf<'send'>, outcome: PromiseSettledResult<AppendResult>) => {
         session.sendsInFlight--;

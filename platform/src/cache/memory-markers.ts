@@ -50,7 +50,7 @@ export class MarkerTable {
   readonly #shards = Array.from({ length: SHARDS }, () => new Shard());
   #written = false;
 
-  /** True when no marker was written since the table was last swept empty: take and delete then return without hashing the key. */
+  /** True when no marker was written since the table was last swept empty (take and delete then return without hashing the key); for tests. */
   get empty(): boolean {
     return !this.#written;
   }

@@ -97,6 +97,11 @@ export class SqliteEngine<DB = any> implements SqlEngine<DB> {
     // still go through the WAL): an FTS5 query walking long doclists went from ~11 to 5-7 ms
     // at p99 on a 1.2 GB file of 1M videos. Address space only; the page cache is the OS's.
     database.pragma(`mmap_size = ${MMAP_BYTES}`);
+    // A multi-row INSERT journals each page it first touches, so that a failing row can undo
+    // the rows before it; by default that statement journal is a temporary file, written one
+    // page at a time. In memory: inserting 64-row batches of chat messages spent 7% of its
+    // time in the b-tree insert instead of 33%; the chat server under load, 3.6% less CPU.
+    database.pragma('temp_store = MEMORY');
     if (options.filename !== ':memory:') this.#checkpointer = new WalCheckpointer(database, options.filename);
     this.db = new Kysely<DB>({ dialect: new SqliteDialect({ database: reusingStatements(database) }), plugins: [new Int64ResultPlugin()] });
   }

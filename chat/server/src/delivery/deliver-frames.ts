@@ -1,7 +1,8 @@
 /**
  * Builds `deliver` frames. A message fanned out to many sockets is serialised to JSON once
  * (memoised per message object) and frames are spliced from those strings, so a group
- * message costs one `JSON.stringify`, not one per recipient. Frames are cut at
+ * message costs one `JSON.stringify`, not one per recipient. A catch-up page goes to one
+ * socket only, so it is serialised whole instead (`pageFrames`). Frames are cut at
  * MAX_PAGE_MESSAGES or at a byte budget, so one frame never grows past what a client
  * can reasonably buffer even with 64 KiB bodies.
  */
@@ -44,6 +45,24 @@ export function deliverFrames(messages: readonly WireMessage[], budgetBytes = DE
   }
   if (parts.length > 0) frames.push(frame(parts));
   return frames;
+}
+
+/**
+ * Frames for messages read for one socket (a catch-up page): one `JSON.stringify` of the
+ * whole frame when it fits, which spares a string per message, its memo entry and the join.
+ * In a catch-up profile those were a quarter of the server's time.
+ */
+export function pageFrames(messages: readonly WireMessage[], budgetBytes = DELIVER_FRAME_BUDGET_BYTES): DeliverFrameText[] {
+  if (messages.length <= MAX_PAGE_MESSAGES) {
+    let bodyBytes = 0;
+    for (const message of messages) bodyBytes += message.body.length;
+    // Bodies are most of a frame: past the budget, skip straight to cutting.
+    if (bodyBytes <= budgetBytes) {
+      const text = JSON.stringify({ type: 'deliver', messages });
+      if (text.length <= budgetBytes) return [{ text, count: messages.length }];
+    }
+  }
+  return deliverFrames(messages, budgetBytes);
 }
 
 const frame = (parts: string[]): DeliverFrameText => ({ text: `{"type":"deliver","messages":[${parts.join(',')}]}`, count: parts.length });

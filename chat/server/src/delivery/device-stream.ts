@@ -26,7 +26,7 @@ import { CloseCode, MAX_PAGE_MESSAGES, type ConversationId, type WireMessage } f
 import { AppError } from '@twin/platform';
 import type { ChatCore, DeviceIdentity } from '../core.ts';
 import { ConversationCursor } from './conversation-cursor.ts';
-import { deliverFrames } from './deliver-frames.ts';
+import { deliverFrames, pageFrames } from './deliver-frames.ts';
 
 /** What the delivery stream needs from a socket. */
 export interface DeliverySocket {
@@ -344,7 +344,7 @@ export class DeviceStream {
         if (this.#cursors.get(conversationId) !== cursor || cursor.epoch !== epoch || cursor.sentUpTo !== from) continue;
         const fresh = page.filter((m) => m.seq > from);
         if (fresh.length > 0) {
-          for (const frame of deliverFrames(fresh)) socket.send(frame.text);
+          for (const frame of pageFrames(fresh)) socket.send(frame.text);
           cursor.sentUpTo = fresh[fresh.length - 1]!.seq;
           if (cursor.sentUpTo > cursor.knownEnd) cursor.knownEnd = cursor.sentUpTo;
         }

@@ -69,7 +69,7 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings, op
 
   const core: ChatCore = {
     authenticateDevice: (token) => devices.authenticate(token),
-    appendMessages: (sender, batch) => log.append(sender, batch),
+    appendMessages: (sender, batch, options) => log.append(sender, batch, options),
     readAfter: (reader, conversationId, afterSeq, limit) => messages.readAfter(reader, conversationId, afterSeq, limit),
     pendingConversations: (device) => cursors.pending(device),
     ack: (device, conversationId, seq) => cursors.ack(device, conversationId, seq),

@@ -52,8 +52,10 @@ export interface ChatCore {
    * one seq range per conversation, one outbox event). Each entry settles alone: a
    * non-member gets AppError `not_a_member` (403), an unknown conversation `conversation_not_found`
    * (404), an oversized body `payload_too_large` (413) — without failing the others.
+   * `gathered`: the caller has collected a turn's appends itself, so the transaction starts
+   * as soon as the current callback is done rather than a turn later.
    */
-  appendMessages(sender: DeviceIdentity, messages: readonly NewMessage[]): Promise<PromiseSettledResult<AppendResult>[]>;
+  appendMessages(sender: DeviceIdentity, messages: readonly NewMessage[], options?: { gathered?: boolean }): Promise<PromiseSettledResult<AppendResult>[]>;
 
   /**
    * Messages of one conversation with `seq > afterSeq`, ascending, at most `limit`, as the

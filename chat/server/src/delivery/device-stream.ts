@@ -204,8 +204,9 @@ export class DeviceStream {
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#liveQueue.length === 0) return;
     this.#flushScheduled = true;
-    // After the current batch of offers (same tick), so several messages share a frame.
-    setImmediate(() => this.#flushLive());
+    // Once the current fan-out is done, so the messages of one commit share a frame; not a
+    // turn later, which would add a turn of every other socket's work to the latency.
+    queueMicrotask(() => this.#flushLive());
   }
 
   #flushLive(): void {

@@ -1,8 +1,8 @@
 /**
  * The WebSocket send path. `send` frames from every socket of this node are collected
  * for one event-loop turn and handed to `core.appendMessages` together (one call per
- * sending device, all in the same tick, so the core's group commit puts them in one
- * transaction). Each frame is answered alone — `send-result`, or `error` with the
+ * sending device, all in the same tick and marked `gathered`, so the core's group commit
+ * puts them in one transaction that starts at once). Each frame is answered alone — `send-result`, or `error` with the
  * clientMessageId as ref — after the commit. The committed messages are then fanned out
  * to this node's sockets at once (the same-node fast path); the `chat.messages` bus event
  * that follows reaches the other nodes, and here it is dropped as a duplicate. The fan-out
@@ -70,7 +70,7 @@ export class SendBatcher {
     const settled = await Promise.all(
       batch.map(async (pending) => {
         try {
-          return await this.#core.appendMessages(pending.origin.stream.identity, pending.messages);
+          return await this.#core.appendMessages(pending.origin.stream.identity, pending.messages, { gathered: true });
         } catch (error) {
           return pending.messages.map((): PromiseSettledResult<AppendResult> => ({ status: 'rejected', reason: error }));
         }

@@ -63,7 +63,7 @@ export class SocketSession implements DeliverySocket {
 
   send(frame: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.#corkForThisTurn();
+    this.#corkForThisCallback();
     this.ws.send(frame);
     this.#counters.framesOut(frameType(frame));
   }
@@ -74,18 +74,20 @@ export class SocketSession implements DeliverySocket {
   }
 
   /**
-   * Holds this turn's frames in the TCP socket and writes them with one syscall at the
-   * end of it: a device is usually sent several frames in one turn (its send-results, the
-   * echo of its messages, receipts), and in the chat benchmark's profile the write
-   * syscalls were most of the send path's CPU.
+   * Holds the frames written by the current callback (and the promise chain it started) in
+   * the TCP socket and writes them with one syscall once it is done, as Node's docs advise
+   * for cork: a device is often sent several frames at once (its send-results, a commit's
+   * messages), and in the chat benchmark's profile the write syscalls were most of the send
+   * path's CPU. Holding them until the next turn instead saved a few more syscalls but
+   * added a whole turn of every other socket's work to each message's latency.
    */
-  #corkForThisTurn(): void {
+  #corkForThisCallback(): void {
     if (this.#corked) return;
     const tcp = this.#tcp;
     if (!tcp) return;
     this.#corked = true;
     tcp.cork();
-    setImmediate(() => {
+    process.nextTick(() => {
       this.#corked = false;
       tcp.uncork();
     });

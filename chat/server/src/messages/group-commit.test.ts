@@ -53,3 +53,28 @@ test('batches are capped at the maximum size', async () => {
   assert.deepEqual(sizes, [2, 2, 1]);
   await commit.drain();
 });
+
+test('gathered work is flushed once the current callback is done, before the next turn', async () => {
+  const batches: number[][] = [];
+  const commit = new GroupCommit<number, number>(async (items) => {
+    batches.push([...items]);
+    return items.map((n) => ({ status: 'fulfilled', value: n }));
+  });
+  const nextTurn = new Promise<number>((resolve) => setImmediate(() => resolve(batches.length)));
+  const gathered = [commit.submit(1, { gathered: true }), commit.submit(2, { gathered: true })];
+  assert.equal(await nextTurn, 1, 'flushed before a setImmediate queued even earlier');
+  assert.deepEqual(await Promise.all(gathered), [1, 2]);
+  assert.deepEqual(batches, [[1, 2]]);
+});
+
+test('work of the turn joins a gathered flush that starts first', async () => {
+  const batches: number[][] = [];
+  const commit = new GroupCommit<number, number>(async (items) => {
+    batches.push([...items]);
+    return items.map((n) => ({ status: 'fulfilled', value: n }));
+  });
+  const results = await Promise.all([commit.submit(1), commit.submit(2, { gathered: true })]);
+  assert.deepEqual(results, [1, 2]);
+  await commit.drain();
+  assert.deepEqual(batches, [[1, 2]]);
+});

@@ -72,7 +72,7 @@ export class MessageLog {
   }
 
   /** Appends client messages; each settles alone (see `ChatCore.appendMessages`). */
-  append(sender: DeviceIdentity, messages: readonly NewMessage[]): Promise<PromiseSettledResult<AppendResult>[]> {
+  append(sender: DeviceIdentity, messages: readonly NewMessage[], options: { gathered?: boolean } = {}): Promise<PromiseSettledResult<AppendResult>[]> {
     return Promise.allSettled(
       messages.map((message) => {
         if (message.body.byteLength > MAX_BODY_BYTES) {
@@ -83,7 +83,7 @@ export class MessageLog {
         // MLS: only application PrivateMessages ride the plain path; handshakes pass the commit gate.
         const framing = message.kind === 'mls' ? checkApplicationFraming(message.body, message.conversationId) : undefined;
         if (framing) return Promise.reject(framing);
-        return this.#commit.submit({ sender, message });
+        return this.#commit.submit({ sender, message }, options);
       }),
     );
   }

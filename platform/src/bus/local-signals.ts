@@ -20,7 +20,7 @@ export class LocalSignals {
   readonly #outboxListeners = new Set<Wake>();
   readonly #relays = new SerialQueue();
   /** Events published from this process, newest last, bounded; kept serialised so every delivery parses its own copy. */
-  readonly recentEvents = new RecentEvents(8192);
+  readonly recentEvents = new RecentEvents(8192, 8 * 2 ** 20);
   /** Claims of the embedded bus, used where this process owns the database (SQLite). */
   readonly claims = new InFlightClaims();
 
@@ -55,28 +55,49 @@ export class LocalSignals {
   }
 }
 
-/** A bounded id → event row map; the oldest entry goes first. */
+/**
+ * A bounded id → event row map; the oldest entry goes first. Bounded by payload size too:
+ * a chat batch's event carries every message of the batch (0.3 MB at the chat benchmark's
+ * maximum), and 8192 of them kept 74 MB alive, which made every full GC of the server a
+ * 40–75 ms pause. An event evicted before its claim is read back from SQL.
+ */
 export class RecentEvents {
   readonly #events = new Map<string, EventRow>();
   readonly #capacity: number;
+  readonly #maxPayloadChars: number;
+  #payloadChars = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, maxPayloadChars: number) {
     this.#capacity = capacity;
+    this.#maxPayloadChars = maxPayloadChars;
   }
 
   get(id: string): EventRow | undefined {
     return this.#events.get(id);
   }
 
+  /** Payload characters held, for tests. */
+  get payloadChars(): number {
+    return this.#payloadChars;
+  }
+
   remember(events: readonly EventRow[]): void {
-    for (const event of events) this.#events.set(event.id, event);
-    const excess = this.#events.size - this.#capacity;
-    if (excess <= 0) return;
-    let dropped = 0;
-    for (const id of this.#events.keys()) {
-      if (dropped++ >= excess) break;
-      this.#events.delete(id);
+    for (const event of events) {
+      this.#forget(event.id);
+      this.#events.set(event.id, event);
+      this.#payloadChars += event.payload.length;
     }
+    for (const id of this.#events.keys()) {
+      if (this.#events.size <= this.#capacity && this.#payloadChars <= this.#maxPayloadChars) break;
+      this.#forget(id);
+    }
+  }
+
+  #forget(id: string): void {
+    const event = this.#events.get(id);
+    if (!event) return;
+    this.#events.delete(id);
+    this.#payloadChars -= event.payload.length;
   }
 }
 

@@ -3,9 +3,9 @@
  * the chat server's time goes under the `chat` benchmark's load, one load level at a time.
  * Per level it prints messages/s and send → deliver latency, the server's CPU (all its
  * threads, from /proc) per delivered message, the frames each message cost on the wire
- * (from /metrics), the SQLite statements by total time, and the functions with the most
- * self time in a CPU profile of that window, whose file it names (open it in Chrome
- * DevTools). A diagnostic, not a benchmark: the instrumentation slows the server a little,
+ * (from /metrics), event-loop delay and GC pauses (the latency's tail), the SQLite
+ * statements by total time, and the functions with the most self time in a CPU profile of
+ * that window, whose file it names (open it in Chrome DevTools). A diagnostic, not a benchmark: the instrumentation slows the server a little,
  * and nothing is written to bench/results.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paced, saturate, type LoadPair } from './chat-load.ts';
 import { startChild } from './chat-process.ts';
-import type { StatementStat } from './chat-server-probe.ts';
+import type { WindowStats } from './chat-server-probe.ts';
 import { createPairs } from './chat-setup.ts';
 import { wsUrl } from './chat-wire.ts';
 
@@ -65,12 +65,12 @@ function topSelfTime(profile: CpuProfile, count: number): string[] {
     .map(([name, t]) => `${((100 * t) / total).toFixed(1).padStart(5)} %  ${name}`);
 }
 
-async function readWindow(dir: string, n: number): Promise<{ statements: StatementStat[]; profile: CpuProfile; profilePath: string }> {
+async function readWindow(dir: string, n: number): Promise<WindowStats & { profile: CpuProfile; profilePath: string }> {
   const profilePath = join(dir, `window-${n}.cpuprofile`);
   for (let i = 0; i < 100; i++) {
     try {
-      const statements = JSON.parse(readFileSync(join(dir, `window-${n}.json`), 'utf8')) as StatementStat[];
-      return { statements, profile: JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile, profilePath };
+      const stats = JSON.parse(readFileSync(join(dir, `window-${n}.json`), 'utf8')) as WindowStats;
+      return { ...stats, profile: JSON.parse(readFileSync(profilePath, 'utf8')) as CpuProfile, profilePath };
     } catch {
       await sleep(100);
     }
@@ -110,7 +110,7 @@ export async function run({ args }: { quick: boolean; args: readonly string[] })
       const serverShare = (cpuTicks(server.pid) - ticksBefore) / (wallMs / 10);
       const generator = process.cpuUsage(cpuBefore);
       server.child.kill('SIGUSR2');
-      const { statements, profile, profilePath } = await readWindow(dir, i + 1);
+      const { statements, gc, loopDelay, profile, profilePath } = await readWindow(dir, i + 1);
       const framesAfter = await framesSent(baseUrl);
       // The window spans setup and drain too: per-message figures use the messages it delivered.
       const messages = delivered * seconds;
@@ -122,6 +122,11 @@ export async function run({ args }: { quick: boolean; args: readonly string[] })
           .filter(([, n]) => n >= 0.01)
           .map(([type, n]) => `${type} ${n.toFixed(2)}`)
           .join(', ')}`,
+      );
+      console.log(
+        `  pauses: event-loop delay p50 ${loopDelay.p50.toFixed(1)} ms, p99 ${loopDelay.p99.toFixed(1)} ms, max ${loopDelay.max.toFixed(0)} ms; GC ${
+          gc.map((g) => `${g.kind} ${g.count}× (max ${g.maxMs.toFixed(1)} ms, ${g.totalMs.toFixed(0)} ms in all)`).join(', ') || 'none'
+        }`,
       );
       const sqlMs = statements.reduce((sum, s) => sum + s.totalMs, 0);
       console.log(`  SQLite ${sqlMs.toFixed(0)} ms in the window, top statements (calls, total ms, µs each):`);

@@ -1,19 +1,44 @@
 /**
  * Instruments the chat benchmark's server for `chat-profile`, when CHAT_PROBE_DIR is set:
  * every better-sqlite3 statement is timed by its SQL text, and a CPU profile is taken with
- * the inspector. SIGUSR2 opens a measurement window and the next one closes it, writing
- * `window-<n>.json` (statements by total time) and `window-<n>.cpuprofile` into the
- * directory, so the figures cover the load alone, not the setup.
+ * the inspector; GC pauses and event-loop delay are recorded too, since those set the
+ * latency's tail. SIGUSR2 opens a measurement window and the next one closes it, writing
+ * `window-<n>.json` (statements by total time, pauses) and `window-<n>.cpuprofile` into
+ * the directory, so the figures cover the load alone, not the setup.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 
 export interface StatementStat {
   sql: string;
   calls: number;
   totalMs: number;
+}
+
+/** Stop-the-world GC pauses of one kind in a window. */
+export interface GcStat {
+  kind: 'scavenge' | 'mark-compact' | 'other';
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+/** What the server wrote for one window. */
+export interface WindowStats {
+  statements: StatementStat[];
+  gc: GcStat[];
+  /** Event-loop delay percentiles (ms), sampled every 10 ms. */
+  loopDelay: { p50: number; p99: number; max: number };
+}
+
+function gcKind(entry: PerformanceEntry): GcStat['kind'] {
+  const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+  if (kind === constants.NODE_PERFORMANCE_GC_MINOR) return 'scavenge';
+  if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) return 'mark-compact';
+  return 'other';
 }
 
 export async function instrumentChatServer(dir: string): Promise<void> {
@@ -40,6 +65,20 @@ export async function instrumentChatServer(dir: string): Promise<void> {
   }
   scratch.close();
 
+  const gc = new Map<GcStat['kind'], GcStat>();
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = gcKind(entry);
+      const stat = gc.get(kind) ?? { kind, count: 0, totalMs: 0, maxMs: 0 };
+      stat.count++;
+      stat.totalMs += entry.duration;
+      stat.maxMs = Math.max(stat.maxMs, entry.duration);
+      gc.set(kind, stat);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -50,6 +89,8 @@ export async function instrumentChatServer(dir: string): Promise<void> {
       if (!open) {
         open = true;
         stats.clear();
+        gc.clear();
+        loopDelay.reset();
         await session.post('Profiler.start');
         return;
       }
@@ -58,7 +99,9 @@ export async function instrumentChatServer(dir: string): Promise<void> {
       const statements: StatementStat[] = [...stats].map(([sql, s]) => ({ sql, calls: s.calls, totalMs: Number(s.ns) / 1e6 })).sort((a, b) => b.totalMs - a.totalMs);
       window++;
       writeFileSync(join(dir, `window-${window}.cpuprofile`), JSON.stringify(profile));
-      writeFileSync(join(dir, `window-${window}.json`), JSON.stringify(statements));
+      const ms = (ns: number) => ns / 1e6;
+      const windowStats: WindowStats = { statements, gc: [...gc.values()], loopDelay: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) } };
+      writeFileSync(join(dir, `window-${window}.json`), JSON.stringify(windowStats));
     })();
   });
 }

@@ -9,12 +9,6 @@ import Database from 'better-sqlite3';
 const BUSY_INTERVAL_MS = 50;
 const IDLE_INTERVAL_MS = 1000;
 
-interface CheckpointResult {
-  busy: number;
-  log: number;
-  checkpointed: number;
-}
-
 const { filename } = workerData as { filename: string };
 const db = new Database(filename);
 // The copied pages reach the disk before the WAL may be reset over them, as with autocheckpoint.
@@ -25,10 +19,10 @@ let lastLog = -1;
 let timer = setTimeout(checkpoint, interval);
 
 function checkpoint(): void {
-  const [result] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
-  const grew = result !== undefined && result.log !== lastLog;
-  lastLog = result?.log ?? -1;
-  interval = grew ? BUSY_INTERVAL_MS : Math.min(IDLE_INTERVAL_MS, interval * 2);
+  // `log`: the WAL's frames; a change since the last run means something was written.
+  const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)') as [{ log: number }];
+  interval = log !== lastLog ? BUSY_INTERVAL_MS : Math.min(IDLE_INTERVAL_MS, interval * 2);
+  lastLog = log;
   timer = setTimeout(checkpoint, interval);
 }
 

@@ -2,12 +2,13 @@
  * The WebSocket send path. `send` frames from every socket of this node are collected
  * for one event-loop turn and handed to `core.appendMessages` together (one call per
  * sending device, all in the same tick and marked `gathered`, so the core's group commit
- * puts them in one transaction that starts at once). Each frame is answered alone — `send-result`, or `error` with the
- * clientMessageId as ref — after the commit. The committed messages are then fanned out
- * to this node's sockets at once (the same-node fast path); the `chat.messages` bus event
- * that follows reaches the other nodes, and here it is dropped as a duplicate. The fan-out
- * is told which socket sent each message: that socket has it from its send-result, so it
- * is not sent back (the account's other devices still get it), as WhatsApp and Signal do.
+ * puts them in one transaction that starts at once). Each frame is answered alone —
+ * `send-result`, or `error` with the clientMessageId as ref — after the commit. The
+ * committed messages are then fanned out to this node's sockets at once (the same-node
+ * fast path); the `chat.messages` bus event that follows reaches the other nodes, and
+ * here it is dropped as a duplicate. The fan-out is told which socket sent each message:
+ * that socket has it from its send-result, so it is not sent back (the account's other
+ * devices still get it), as WhatsApp and Signal do.
  */
 import type { ClientFrameOf, ConversationId, WireMessage } from '@twin/chat-protocol';
 import type { AppendResult, ChatCore, DeviceIdentity, NewMessage } from '../core.ts';

@@ -7,6 +7,7 @@ import { PostgresEngine } from './postgres.ts';
 import { SqliteEngine } from './sqlite.ts';
 
 export type { SqlCapabilities, SqlEngine } from './interface.ts';
+export { padList, powerOfTwoChunks } from './list-shapes.ts';
 export { pairIn, type PairColumn } from './pairs.ts';
 export { dropSchema, PostgresEngine, type PostgresOptions } from './postgres.ts';
 export { SqliteEngine, type SqliteOptions } from './sqlite.ts';

@@ -4,6 +4,7 @@
  * events of a membership change.
  */
 import type { Kysely } from 'kysely';
+import { padList } from '@twin/platform/sql';
 import type { ChatTables } from '../migrations.ts';
 
 type Db = Kysely<ChatTables>;
@@ -47,7 +48,7 @@ export function findMember(db: Db, conversationId: string, accountId: string): P
 
 export function membersOf(db: Db, conversationIds: readonly string[]): Promise<MemberRow[]> {
   if (conversationIds.length === 0) return Promise.resolve([]);
-  return db.selectFrom('chat_member').selectAll().where('conversation_id', 'in', conversationIds).orderBy('conversation_id').orderBy('joined_at').orderBy('account_id').execute();
+  return db.selectFrom('chat_member').selectAll().where('conversation_id', 'in', padList(conversationIds)).orderBy('conversation_id').orderBy('joined_at').orderBy('account_id').execute();
 }
 
 export async function countMembers(db: Db, conversationId: string): Promise<number> {

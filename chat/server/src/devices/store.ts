@@ -5,6 +5,7 @@
  * the limit and "the first device needs no link code" hold under races.
  */
 import type { Kysely } from 'kysely';
+import { padList } from '@twin/platform/sql';
 import type { ChatTables } from '../migrations.ts';
 
 export type DeviceRow = ChatTables['chat_device'];
@@ -50,7 +51,7 @@ export class DeviceStore {
   /** Active devices of several accounts in one query. */
   activeOf(accountIds: readonly string[]): Promise<Pick<DeviceRow, 'id' | 'account_id'>[]> {
     if (accountIds.length === 0) return Promise.resolve([]);
-    return this.db.selectFrom('chat_device').select(['id', 'account_id']).where('account_id', 'in', accountIds).where('removed_at', 'is', null).orderBy('account_id').orderBy('id').execute();
+    return this.db.selectFrom('chat_device').select(['id', 'account_id']).where('account_id', 'in', padList(accountIds)).where('removed_at', 'is', null).orderBy('account_id').orderBy('id').execute();
   }
 
   /** Marks the device removed and runs `inTransaction` (its outbox event) in the same transaction; false when it already was. */

@@ -7,14 +7,14 @@
  * own transaction.
  */
 import { sql, type Kysely } from 'kysely';
-import { pairIn } from '@twin/platform/sql';
+import { padList, pairIn, powerOfTwoChunks } from '@twin/platform/sql';
 import type { ChatTables } from '../migrations.ts';
 import type { MessageRow } from './wire.ts';
 
 type Db = Kysely<ChatTables>;
 
-/** Rows per INSERT statement: 12 parameters each stays far below both engines' limits. */
-const INSERT_CHUNK = 500;
+/** Most rows per INSERT statement: 12 parameters each stays far below both engines' limits. */
+const INSERT_CHUNK = 256;
 
 /**
  * Reserves `count` seqs in each conversation with one UPDATE for the whole batch; resolves
@@ -27,10 +27,10 @@ export async function reserveSeqs(db: Db, counts: ReadonlyMap<string, number>, n
   const rows = await db
     .updateTable('chat_conversation')
     .set((eb) => {
-      const whens = [...counts].map(([id, count]) => sql`when ${id} then cast(${count} as bigint)`);
+      const whens = padList([...counts]).map(([id, count]) => sql`when ${id} then cast(${count} as bigint)`);
       return { last_seq: eb('last_seq', '+', sql<number>`case ${sql.ref('id')} ${sql.join(whens, sql` `)} else 0 end`), last_activity_at: now };
     })
-    .where('id', 'in', [...counts.keys()])
+    .where('id', 'in', padList([...counts.keys()]))
     .returning(['id', 'last_seq'])
     .execute();
   for (const row of rows) reserved.set(String(row.id), Number(row.last_seq));
@@ -44,16 +44,15 @@ export async function reserveSeqs(db: Db, counts: ReadonlyMap<string, number>, n
  * commit, and two batches cannot deadlock. Resolves the ids that exist.
  */
 export async function lockConversations(db: Db, conversationIds: readonly string[], rowLocks: boolean): Promise<Set<string>> {
-  let query = db.selectFrom('chat_conversation').select('id').where('id', 'in', conversationIds).orderBy('id');
+  let query = db.selectFrom('chat_conversation').select('id').where('id', 'in', padList(conversationIds)).orderBy('id');
   if (rowLocks) query = query.forUpdate();
   const rows = await query.execute();
   return new Set(rows.map((row) => String(row.id)));
 }
 
+/** Inserts in runs of power-of-two lengths (list-shapes.ts), so a batch of any size reuses prepared statements. */
 export async function insertEntries(db: Db, rows: readonly MessageRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await db.insertInto('chat_message').values(rows.slice(i, i + INSERT_CHUNK)).execute();
-  }
+  for (const chunk of powerOfTwoChunks(rows, INSERT_CHUNK)) await db.insertInto('chat_message').values(chunk).execute();
 }
 
 /** Stored entries matching any of the (sender device, client message id) pairs, in one query. */

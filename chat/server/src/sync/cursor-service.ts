@@ -8,7 +8,7 @@
 import type { AccountId, ConversationId, DeviceId } from '@twin/chat-protocol';
 import { AppError } from '@twin/platform';
 import type { Bus } from '@twin/platform/bus';
-import { pairIn } from '@twin/platform/sql';
+import { padList, pairIn } from '@twin/platform/sql';
 import type { Kysely } from 'kysely';
 import type { ChatEvent, DeviceIdentity, PendingConversation } from '../core.ts';
 import { chatErrors } from '../errors.ts';
@@ -88,7 +88,7 @@ export class CursorService {
     const { results, wrote } = await this.#db.transaction().execute(async (trx) => {
       const conversationIds = [...new Set(batch.map((a) => a.conversationId))];
       const [conversations, members, cursors] = await Promise.all([
-        trx.selectFrom('chat_conversation').select(['id', 'last_seq']).where('id', 'in', conversationIds).execute(),
+        trx.selectFrom('chat_conversation').select(['id', 'last_seq']).where('id', 'in', padList(conversationIds)).execute(),
         trx
           .selectFrom('chat_member')
           .select(['conversation_id', 'account_id'])

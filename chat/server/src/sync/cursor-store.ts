@@ -4,7 +4,7 @@
  * (two sockets of one device, two nodes) cannot move one backwards.
  */
 import { sql, type Kysely } from 'kysely';
-import { pairIn } from '@twin/platform/sql';
+import { pairIn, powerOfTwoChunks } from '@twin/platform/sql';
 import type { ChatTables } from '../migrations.ts';
 
 type Db = Kysely<ChatTables>;
@@ -22,12 +22,18 @@ export async function findCursors(db: Db, keys: ReadonlyArray<readonly [deviceId
   return db.selectFrom('chat_cursor').selectAll().where(pairIn(['device_id', 'bigint'], ['conversation_id', 'bigint'], keys)).execute();
 }
 
-/** Writes cursors in one statement; never moves a stored cursor backwards. */
+/** Most cursors per statement. */
+const UPSERT_CHUNK = 256;
+
+/** Writes cursors in a statement per power-of-two run (list-shapes.ts); never moves a stored cursor backwards. */
 export async function advanceCursors(db: Db, rows: readonly CursorRow[]): Promise<void> {
-  if (rows.length === 0) return;
+  for (const chunk of powerOfTwoChunks(rows, UPSERT_CHUNK)) await upsertCursors(db, chunk);
+}
+
+async function upsertCursors(db: Db, rows: CursorRow[]): Promise<void> {
   await db
     .insertInto('chat_cursor')
-    .values([...rows])
+    .values(rows)
     .onConflict((oc) =>
       oc.columns(['device_id', 'conversation_id']).doUpdateSet({
         acked_seq: sql<number>`CASE WHEN excluded.acked_seq > chat_cursor.acked_seq THEN excluded.acked_seq ELSE chat_cursor.acked_seq END`,

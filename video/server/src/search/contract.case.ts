@@ -121,6 +121,16 @@ export function runContract({ create, skip = [] }: SearchContractOptions): void 
     assert.deepEqual(await find('kay adventure', { prefix: true }), [], 'only the last term is a prefix');
   });
 
+  it('ranks search-as-you-type by its complete terms: the prefix narrows but is not scored', async () => {
+    const prefixInTitle = await add({ title: 'paddleboards on the bay', description: 'a numbat outing' });
+    const termInTitle = await add({ title: 'numbat outing', description: 'paddleboards everywhere' });
+    await add({ title: 'numbat at dusk' });
+    assert.deepEqual(await find('numbat paddl', { prefix: true }), [termInTitle, prefixInTitle]);
+    // A prefix alone has nothing to score: newest first.
+    const newest = await add({ title: 'paddle repair', createdAt: 1_800_000_000_000 });
+    assert.deepEqual(await find('paddl', { prefix: true }), [newest, termInTitle, prefixInTitle]);
+  });
+
   it('reads query words as words, never as query syntax', async () => {
     const video = await add({ title: 'not and or near' });
     assert.deepEqual(await find('NOT AND OR NEAR'), [video]);

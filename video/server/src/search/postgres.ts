@@ -5,7 +5,8 @@
  * the embedded bm25 weights. Prefix terms use tsquery's `:*`, which the GIN index serves.
  * The `simple` configuration keeps words as they are (text arrives folded, terms.ts).
  * Relevance ranks the newest `candidates` matches only (ids first, then ts_rank_cd over
- * those), so a frequent term does not rank every row it matches.
+ * those), so a frequent term does not rank every row it matches; a trailing prefix
+ * narrows the matches but is not scored (see SearchQuery.prefix).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { VideoId } from '../ids.ts';
@@ -18,6 +19,12 @@ const WEIGHTS = sql.raw(`'{0.05,0.1,0.4,1.0}'::float4[]`);
 /** `'a' & 'b':*` — terms are letters and digits only (terms.ts), so quoting them is enough. */
 function tsquery(query: SearchQuery): string {
   return query.terms.map((t, i) => `'${t}'${query.prefix && i === query.terms.length - 1 ? ':*' : ''}`).join(' & ');
+}
+
+/** The complete terms as a tsquery (`'a' & 'b'`), which relevance scores; null for a prefix alone. */
+function scoredTsquery(query: SearchQuery): string | null {
+  const terms = query.prefix ? query.terms.slice(0, -1) : query.terms;
+  return terms.length > 0 ? terms.map((t) => `'${t}'`).join(' & ') : null;
 }
 
 export class PostgresSearchIndex implements SearchIndex {
@@ -75,6 +82,9 @@ export class PostgresSearchIndex implements SearchIndex {
       // the planner into walking the primary key backwards, testing @@ on every row), the
       // newest `candidates` of them, then ts_rank_cd for those alone.
       const page = after ? sql`where r.value < ${after.value} or (r.value = ${after.value} and r.id < ${after.id})` : sql``;
+      const scored = scoredTsquery(query);
+      // A prefix alone has nothing to score: its matches come newest first.
+      const rank = scored === null ? sql`0::float8` : sql`ts_rank_cd(${WEIGHTS}, s.document, to_tsquery('simple', ${scored}))::float8`;
       rows = (
         await sql<{ id: unknown; value: unknown }>`
           with matched as materialized (
@@ -82,8 +92,8 @@ export class PostgresSearchIndex implements SearchIndex {
           ), candidate as (
             select video_id from matched order by video_id desc limit ${query.candidates}
           ), ranked as (
-            select s.video_id as id, ts_rank_cd(${WEIGHTS}, s.document, q)::float8 as value
-            from candidate c join video_search s on s.video_id = c.video_id cross join to_tsquery('simple', ${tsquery(query)}) q
+            select s.video_id as id, ${rank} as value
+            from candidate c join video_search s on s.video_id = c.video_id
           )
           select r.id, r.value from ranked r ${page} order by r.value desc, r.id desc limit ${query.limit}`.execute(db)
       ).rows;

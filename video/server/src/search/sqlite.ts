@@ -6,7 +6,9 @@
  * > description); bm25 is lower-is-better, so the score exposed is its negation. FTS5
  * streams matches in rowid order and stops at a LIMIT, which makes the date sort and the
  * relevance candidates (the newest N matches) cost N rows, not every match. Prefix
- * indexes on 2-, 3- and 4-character prefixes make search-as-you-type a lookup.
+ * indexes on 2-, 3- and 4-character prefixes make search-as-you-type a lookup; a prefix
+ * narrows the matches but is not scored (see SearchQuery.prefix), so the candidates are
+ * found with it and scored by bm25 over the complete terms alone.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { VideoId } from '../ids.ts';
@@ -15,6 +17,8 @@ import { foldText } from './terms.ts';
 
 const FTS = sql.table('video_search_fts');
 const META = sql.table('video_search_meta');
+/** Higher is better: bm25 with column weights title 10, tags 4, description 1, negated. */
+const BM25 = sql`-bm25(${FTS}, 10.0, 4.0, 1.0)`;
 /** Documents per statement: 4 parameters each stays far below SQLite's 32 766. */
 const BATCH = 500;
 
@@ -22,6 +26,9 @@ const BATCH = 500;
 function matchExpression(query: SearchQuery): string {
   return query.terms.map((t, i) => `"${t}"${query.prefix && i === query.terms.length - 1 ? '*' : ''}`).join(' ');
 }
+
+/** The complete terms, which relevance scores: all of them, or all but a trailing prefix. */
+const scoredTerms = (query: SearchQuery): readonly string[] => (query.prefix ? query.terms.slice(0, -1) : query.terms);
 
 export class SqliteSearchIndex implements SearchIndex {
   readonly name = 'sqlite-fts5' as const;
@@ -74,15 +81,30 @@ export class SqliteSearchIndex implements SearchIndex {
     const matches = sql`from ${FTS} join ${META} m on m.video_id = ${FTS}.rowid`;
     let rows: Array<{ id: unknown; value: unknown }>;
     if (query.sort === 'relevance') {
-      // bm25 is computed for the candidates only: the inner query stops after `candidates` rows.
       const page = after ? sql`where value < ${after.value} or (value = ${after.value} and id < ${BigInt(after.id)})` : sql``;
+      // The newest `candidates` matches that pass the filters: FTS5 streams them by rowid and stops.
+      const newest = sql`${matches} where ${sql.join(where, sql` and `)} order by ${FTS}.rowid desc limit ${query.candidates}`;
+      const scored = scoredTerms(query);
+      let ranked: RawBuilder<unknown>;
+      if (!query.prefix) {
+        ranked = sql`select ${FTS}.rowid as id, ${BM25} as value ${newest}`;
+      } else if (scored.length > 0) {
+        // bm25 counts every document of each phrase it scores, which for a short prefix is
+        // most of the corpus: found with the prefix, the candidates are scored by a second
+        // cursor over the complete terms, read across the candidates' id range only.
+        ranked = sql`select ${FTS}.rowid as id, ${BM25} as value from ${FTS}
+          where ${FTS} match ${scored.map((t) => `"${t}"`).join(' ')}
+            and ${FTS}.rowid >= (select min(id) from candidate) and ${FTS}.rowid <= (select max(id) from candidate)
+            and +${FTS}.rowid in (select id from candidate)`;
+      } else {
+        // A prefix alone: nothing to score, so its matches come newest first.
+        ranked = sql`select id, 0.0 as value from candidate`;
+      }
+      const withCandidates = query.prefix ? sql`with candidate as materialized (select ${FTS}.rowid as id ${newest})` : sql``;
       rows = (
         await sql<{ id: unknown; value: unknown }>`
-          select id, value from (
-            select ${FTS}.rowid as id, -bm25(${FTS}, 10.0, 4.0, 1.0) as value ${matches}
-            where ${sql.join(where, sql` and `)}
-            order by ${FTS}.rowid desc limit ${query.candidates}
-          ) ${page}
+          ${withCandidates}
+          select id, value from (${ranked}) ${page}
           order by value desc, id desc limit ${query.limit}`.execute(db)
       ).rows;
     } else if (query.sort === 'date') {

@@ -11,20 +11,14 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { VideoId } from '../ids.ts';
 import type { SearchDocument, SearchHit, SearchIndex, SearchQuery } from './interface.ts';
-import { foldText } from './terms.ts';
+import { foldText, scoredTerms } from './terms.ts';
 
 const BATCH = 500;
 const WEIGHTS = sql.raw(`'{0.05,0.1,0.4,1.0}'::float4[]`);
 
 /** `'a' & 'b':*` — terms are letters and digits only (terms.ts), so quoting them is enough. */
-function tsquery(query: SearchQuery): string {
+function tsquery(query: Pick<SearchQuery, 'terms' | 'prefix'>): string {
   return query.terms.map((t, i) => `'${t}'${query.prefix && i === query.terms.length - 1 ? ':*' : ''}`).join(' & ');
-}
-
-/** The complete terms as a tsquery (`'a' & 'b'`), which relevance scores; null for a prefix alone. */
-function scoredTsquery(query: SearchQuery): string | null {
-  const terms = query.prefix ? query.terms.slice(0, -1) : query.terms;
-  return terms.length > 0 ? terms.map((t) => `'${t}'`).join(' & ') : null;
 }
 
 export class PostgresSearchIndex implements SearchIndex {
@@ -82,9 +76,9 @@ export class PostgresSearchIndex implements SearchIndex {
       // the planner into walking the primary key backwards, testing @@ on every row), the
       // newest `candidates` of them, then ts_rank_cd for those alone.
       const page = after ? sql`where r.value < ${after.value} or (r.value = ${after.value} and r.id < ${after.id})` : sql``;
-      const scored = scoredTsquery(query);
+      const scored = scoredTerms(query);
       // A prefix alone has nothing to score: its matches come newest first.
-      const rank = scored === null ? sql`0::float8` : sql`ts_rank_cd(${WEIGHTS}, s.document, to_tsquery('simple', ${scored}))::float8`;
+      const rank = scored.length === 0 ? sql`0::float8` : sql`ts_rank_cd(${WEIGHTS}, s.document, to_tsquery('simple', ${tsquery({ terms: scored, prefix: false })}))::float8`;
       rows = (
         await sql<{ id: unknown; value: unknown }>`
           with matched as materialized (

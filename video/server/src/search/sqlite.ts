@@ -13,7 +13,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { VideoId } from '../ids.ts';
 import type { SearchDocument, SearchHit, SearchIndex, SearchQuery } from './interface.ts';
-import { foldText } from './terms.ts';
+import { foldText, scoredTerms } from './terms.ts';
 
 const FTS = sql.table('video_search_fts');
 const META = sql.table('video_search_meta');
@@ -23,12 +23,9 @@ const BM25 = sql`-bm25(${FTS}, 10.0, 4.0, 1.0)`;
 const BATCH = 500;
 
 /** `"a" "b"*`: every term required (implicit AND), quoted so no term is read as FTS5 syntax. */
-function matchExpression(query: SearchQuery): string {
+function matchExpression(query: Pick<SearchQuery, 'terms' | 'prefix'>): string {
   return query.terms.map((t, i) => `"${t}"${query.prefix && i === query.terms.length - 1 ? '*' : ''}`).join(' ');
 }
-
-/** The complete terms, which relevance scores: all of them, or all but a trailing prefix. */
-const scoredTerms = (query: SearchQuery): readonly string[] => (query.prefix ? query.terms.slice(0, -1) : query.terms);
 
 export class SqliteSearchIndex implements SearchIndex {
   readonly name = 'sqlite-fts5' as const;
@@ -93,7 +90,7 @@ export class SqliteSearchIndex implements SearchIndex {
         // most of the corpus: found with the prefix, the candidates are scored by a second
         // cursor over the complete terms, read across the candidates' id range only.
         ranked = sql`select ${FTS}.rowid as id, ${BM25} as value from ${FTS}
-          where ${FTS} match ${scored.map((t) => `"${t}"`).join(' ')}
+          where ${FTS} match ${matchExpression({ terms: scored, prefix: false })}
             and ${FTS}.rowid >= (select min(id) from candidate) and ${FTS}.rowid <= (select max(id) from candidate)
             and +${FTS}.rowid in (select id from candidate)`;
       } else {

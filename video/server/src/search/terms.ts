@@ -25,6 +25,11 @@ export function foldText(text: string): string {
   return words(text).join(' ');
 }
 
+/** The terms relevance scores: all of them, or all but a trailing prefix (see SearchQuery.prefix). */
+export function scoredTerms(query: { readonly terms: readonly string[]; readonly prefix: boolean }): readonly string[] {
+  return query.prefix ? query.terms.slice(0, -1) : query.terms;
+}
+
 /** The query's terms (distinct, in order, truncated); empty when the text has no word. */
 export function queryTerms(text: string): string[] {
   return [...new Set(words(text).map((w) => w.slice(0, MAX_TERM_LENGTH)))].slice(0, MAX_TERMS);

@@ -5,8 +5,11 @@
  * open it. `npm start` runs everything on the embedded engines with data under ./data.
  */
 import '@twin/platform/runtime-flags';
-import { ConfigError, createPlatform, createPlatformApp, featureMigrations, loadConfig, loadFeatureSettings, runWithGracefulShutdown, servesApi, startFeatures } from '@twin/platform';
-import { features } from './features.ts';
+
+// Loaded only once the runtime flags hold: a process started without them is replaced by
+// one started with them (runtime-flags.ts), and would otherwise have compiled all of this twice.
+const { ConfigError, createPlatform, createPlatformApp, featureMigrations, loadConfig, loadFeatureSettings, runWithGracefulShutdown, servesApi, startFeatures } = await import('@twin/platform');
+const { features } = await import('./features.ts');
 
 let config;
 let settings;

@@ -29,6 +29,7 @@ setFlagsFromString('--external-memory-accounted-in-global-limit');
 const STARTUP_FLAGS = ['--min-semi-space-size=32', '--max-semi-space-size=64'];
 
 const missing = STARTUP_FLAGS.filter((flag) => !process.execArgv.some((given) => given.split('=')[0] === flag.split('=')[0]));
-if (missing.length > 0 && isMainThread && typeof process.execve === 'function') {
+// process.execve is POSIX-only: elsewhere the process keeps V8's default sizing.
+if (missing.length > 0 && isMainThread && process.platform !== 'win32' && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,5 +26,29 @@ test('sqlite runs in WAL mode with foreign keys on, reads memory-mapped and keep
   assert.equal(Number(mmap.rows[0]?.mmap_size), 2 ** 30);
   const temp = await sql<{ temp_store: number }>`pragma temp_store`.execute(engine.db);
   assert.equal(Number(temp.rows[0]?.temp_store), 2, 'MEMORY');
+  await engine.close();
+});
+
+test('a transaction that reads before it writes waits for a write lock held elsewhere instead of failing SQLITE_BUSY', async () => {
+  const filename = join(dir, 'locked', 'app.db');
+  const engine = new SqliteEngine({ filename });
+  await sql`create table counter (n integer not null)`.execute(engine.db);
+  await sql`insert into counter (n) values (0)`.execute(engine.db);
+  // Another process (as the WAL checkpointer's RESTART does) holds the write lock for 300 ms.
+  const holder = spawn(process.execPath, ['--input-type=module', '-e', `
+    import Database from 'better-sqlite3';
+    const db = new Database(${JSON.stringify(filename)});
+    db.exec('begin immediate');
+    console.log('locked');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    db.exec('commit');`], { cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(holder.stdout!, 'data');
+  // Begun DEFERRED, the UPDATE after the SELECT would fail at once: waiting could deadlock with its own read.
+  await engine.db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ n: number }>`select n from counter`.execute(trx);
+    await sql`update counter set n = ${Number(rows[0]!.n) + 1}`.execute(trx);
+  });
+  assert.equal(Number((await sql<{ n: number }>`select n from counter`.execute(engine.db)).rows[0]!.n), 1);
+  await once(holder, 'exit');
   await engine.close();
 });

@@ -20,9 +20,9 @@ function open(name: string): { database: Database.Database; filename: string; wr
   database.exec('create table blob (id integer primary key, bytes blob not null)');
   const insert = database.prepare('insert into blob (bytes) values (?)');
   const page = Buffer.alloc(4096, 7);
-  // 100 rows per transaction, like a write load of many small commits.
+  // 100 rows per transaction, like a write load of many small commits; IMMEDIATE, as SqliteEngine begins them.
   const write = (rows: number) => {
-    for (let i = 0; i < rows; i += 100) database.transaction(() => { for (let j = 0; j < 100; j++) insert.run(page); })();
+    for (let i = 0; i < rows; i += 100) database.transaction(() => { for (let j = 0; j < 100; j++) insert.run(page); }).immediate();
   };
   return { database, filename, write };
 }
@@ -58,4 +58,25 @@ test('once the WAL reaches the autocheckpoint size a worker checkpoints it, and 
   database.close();
   // The last connection to close removes the WAL: the worker's is closed too.
   assert.equal(existsSync(`${filename}-wal`), false);
+});
+
+test('under writes that never pause, the worker still starts the WAL over once it passes restartBytes', async () => {
+  const { database, filename, write } = open('steady.db');
+  const checkpointer = new WalCheckpointer(database, filename, { watchIntervalMs: 10, restartBytes: 2 * 2 ** 20 });
+  write(1_200);
+  await waitFor('the worker', () => checkpointer.running);
+  // ~1.5 s of commits a millisecond apart: a PASSIVE checkpoint always finds new frames
+  // behind it, so without the RESTART the WAL grows by everything written.
+  let written = 0;
+  for (const started = Date.now(); Date.now() - started < 1500; written += 100) {
+    write(100);
+    await sleep(1);
+  }
+  // Unchecked, the WAL holds at least every byte written (426 MB for 185 MB here); started
+  // over, about restartBytes plus what lands between two of the worker's runs (~23 MB).
+  assert.ok(written * 4096 > 32 * 2 ** 20, `only ${written} rows written`);
+  assert.ok(walBytes(filename) < (written * 4096) / 2, `WAL at ${walBytes(filename)} bytes after ${written * 4096} bytes written`);
+  assert.equal((database.prepare('select count(*) as n from blob').get() as { n: number }).n, 1_200 + written);
+  await checkpointer.close();
+  database.close();
 });

@@ -9,7 +9,8 @@
  * A worker costs about 20 MB and 0.1 s of CPU to start, so it starts only when the WAL
  * file first reaches SQLite's own threshold (a file that size has had, or is about to
  * have, a checkpoint); until then SQLite's autocheckpoint runs as usual. Should the worker
- * fail, the autocheckpoint is turned back on.
+ * fail, the autocheckpoint is turned back on. The worker also keeps the WAL's size bounded
+ * under steady writes (`restartBytes`, see wal-checkpoint-worker.ts).
  */
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -17,18 +18,25 @@ import type Database from 'better-sqlite3';
 
 /** SQLite's default `wal_autocheckpoint`, in pages. */
 const AUTOCHECKPOINT_PAGES = 1000;
+/** WAL size past which the worker starts it over (see wal-checkpoint-worker.ts). */
+const RESTART_BYTES = 64 * 2 ** 20;
 
 export class WalCheckpointer {
   readonly #database: Database.Database;
   readonly #filename: string;
   readonly #threshold: number;
+  readonly #restartBytes: number;
   readonly #watch: NodeJS.Timeout;
   #worker: Worker | undefined;
 
-  /** `watchIntervalMs`: how often the WAL file's size is looked at until the worker starts. */
-  constructor(database: Database.Database, filename: string, { watchIntervalMs = 1000 } = {}) {
+  /**
+   * `watchIntervalMs`: how often the WAL file's size is looked at until the worker starts;
+   * `restartBytes`: the WAL size past which the worker starts it over.
+   */
+  constructor(database: Database.Database, filename: string, { watchIntervalMs = 1000, restartBytes = RESTART_BYTES } = {}) {
     this.#database = database;
     this.#filename = filename;
+    this.#restartBytes = restartBytes;
     this.#threshold = AUTOCHECKPOINT_PAGES * Number(database.pragma('page_size', { simple: true }));
     this.#watch = setInterval(() => this.#startIfBusy(), watchIntervalMs).unref();
   }
@@ -53,7 +61,7 @@ export class WalCheckpointer {
     const walBytes = statSync(`${this.#filename}-wal`, { throwIfNoEntry: false })?.size ?? 0;
     if (walBytes < this.#threshold) return;
     clearInterval(this.#watch);
-    const worker = new Worker(new URL('./wal-checkpoint-worker.ts', import.meta.url), { workerData: { filename: this.#filename } });
+    const worker = new Worker(new URL('./wal-checkpoint-worker.ts', import.meta.url), { workerData: { filename: this.#filename, restartBytes: this.#restartBytes } });
     worker.unref();
     this.#worker = worker;
     worker.once('online', () => {

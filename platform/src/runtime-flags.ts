@@ -17,7 +17,8 @@
  * p99 went from 30-89 ms to 16-21 ms (alternated runs, 5 each); 16-32 MiB and 64-128 MiB
  * both measured worse. V8 sizes the young generation when the process starts, so a process
  * started without these flags replaces itself with one started with them (same pid,
- * `process.execve`) before anything else runs; a flag given on the command line is kept.
+ * `process.execve`) before anything else runs; a flag given on the command line or in
+ * NODE_OPTIONS is kept.
  */
 import { setFlagsFromString } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
@@ -28,7 +29,9 @@ setFlagsFromString('--external-memory-accounted-in-global-limit');
 /** Heap sizes V8 reads only at startup (MiB). */
 const STARTUP_FLAGS = ['--min-semi-space-size=32', '--max-semi-space-size=64'];
 
-const missing = STARTUP_FLAGS.filter((flag) => !process.execArgv.some((given) => given.split('=')[0] === flag.split('=')[0]));
+// Flags from NODE_OPTIONS are not in execArgv, and one added on the command line would override them.
+const given = [...process.execArgv, ...(process.env.NODE_OPTIONS?.split(/\s+/) ?? [])];
+const missing = STARTUP_FLAGS.filter((flag) => !given.some((g) => g.split('=')[0] === flag.split('=')[0]));
 // process.execve is POSIX-only: elsewhere the process keeps V8's default sizing.
 if (missing.length > 0 && isMainThread && process.platform !== 'win32' && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], process.env);

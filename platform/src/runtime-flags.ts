@@ -14,7 +14,7 @@
  * The young generation is fixed at 32-64 MiB per semi-space instead of growing from 1 MiB
  * and shrinking again: a chat server at 12k messages/s then promoted so little that no
  * full mark-compact ran in a 10 s window (3-4 of 10-18 ms each before), and send → deliver
- * p99 went from 30-89 ms to 16-21 ms (alternated runs, 5 each); 16-32 MiB and 64-128 MiB
+ * p99 went from 30-89 ms (8 runs) to 16-21 ms (5 runs, alternated); 16-32 MiB and 64-128 MiB
  * both measured worse. V8 sizes the young generation when the process starts, so a process
  * started without these flags replaces itself with one started with them (same pid,
  * `process.execve`) before anything else runs; a flag given on the command line or in

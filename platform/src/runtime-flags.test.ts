@@ -5,12 +5,12 @@ import { test } from 'node:test';
 const MiB = 2 ** 20;
 
 /** Runs a process that imports the runtime flags first, as the entry points do; returns what it saw of itself. */
-function started(nodeFlags: string[], env: NodeJS.ProcessEnv = process.env): { pid: number; parentPid: number; execArgv: string[]; youngGenerationMiB: number } {
+function started(nodeFlags: string[], env: NodeJS.ProcessEnv = process.env): { parentPid: number; execArgv: string[]; youngGenerationMiB: number } {
   const script = `
     await import('@twin/platform/runtime-flags');
     const { getHeapSpaceStatistics } = await import('node:v8');
     const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-    console.log(JSON.stringify({ pid: process.pid, parentPid: process.ppid, execArgv: process.execArgv, youngGenerationMiB: young.space_size / ${MiB} }));`;
+    console.log(JSON.stringify({ parentPid: process.ppid, execArgv: process.execArgv, youngGenerationMiB: young.space_size / ${MiB} }));`;
   const out = execFileSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8', env });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }

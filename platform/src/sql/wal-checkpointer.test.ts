@@ -60,7 +60,7 @@ test('once the WAL reaches the autocheckpoint size a worker checkpoints it, and 
   assert.equal(existsSync(`${filename}-wal`), false);
 });
 
-test('under writes that never pause, the worker still starts the WAL over once it passes restartBytes', async () => {
+test('under steady writes, a millisecond apart, the worker still starts the WAL over once it passes restartBytes', async () => {
   const { database, filename, write } = open('steady.db');
   const checkpointer = new WalCheckpointer(database, filename, { watchIntervalMs: 10, restartBytes: 2 * 2 ** 20 });
   write(1_200);

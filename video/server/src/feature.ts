@@ -19,6 +19,7 @@ import { searchSyncGroup, startSearchSync } from './search/consumer.ts';
 import { searchIndexFor } from './search/index.ts';
 import { searchRoutes } from './search/routes.ts';
 import { SearchService } from './search/service.ts';
+import { RecentFiles } from './origin/recent-files.ts';
 import { originRoutes } from './origin/routes.ts';
 import { VideoAccess } from './origin/video-access.ts';
 import { loadPlaybackSecret, PlaybackUrls } from './playback/index.ts';
@@ -90,7 +91,7 @@ export const videoFeature = defineFeature({
         await app.register(captionRoutes, { captions: new CaptionService(platform), maxBytes: settings.captionMaxBytes });
         await app.register(watchProgressRoutes, { progress: new WatchProgressService(platform) });
         await app.register(originRoutes, {
-          blob: platform.blob,
+          files: new RecentFiles(platform.blob, settings.originLookupCacheMs),
           access: new VideoAccess({ db: videoDb(platform), secret: playbackSecret, rememberMs: settings.originLookupCacheMs }),
           policy: { playlistMaxAgeSec: Math.round(settings.playlistMaxAgeMs / 1000), edgeTtlSec: Math.round(settings.edgeCacheTtlMs / 1000) },
         });

@@ -22,7 +22,8 @@ import { serveFile } from './serve-file.ts';
 import type { VideoAccess } from './video-access.ts';
 
 export interface OriginRoutesOptions {
-  blob: BlobStore;
+  /** The blob seam, or the micro-cache in front of it (`RecentFiles`). */
+  files: Pick<BlobStore, 'get' | 'head'>;
   access: VideoAccess;
   policy: CachePolicyOptions;
 }
@@ -75,7 +76,7 @@ export async function originRoutes(app: HttpApp, o: OriginRoutesOptions): Promis
       if (!path) throw new AppError(videoErrors.video_file_not_found);
       await o.access.authorize(path);
       const h = request.headers;
-      const answer = await serveFile(o.blob, `videos/${path.videoId}/${path.file}`, path.file, {
+      const answer = await serveFile(o.files, `videos/${path.videoId}/${path.file}`, path.file, {
         method: request.method as 'GET' | 'HEAD',
         range: h.range,
         ifNoneMatch: h['if-none-match'],

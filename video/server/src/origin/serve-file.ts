@@ -61,7 +61,7 @@ async function guard<T>(read: () => Promise<T>): Promise<T> {
 /** A small file as its Buffer (one write, no stream to pipe), else the stream. */
 const bodyOf = (read: BlobRead): Readable | Buffer => read.bytes ?? read.body;
 
-export async function serveFile(blob: BlobStore, key: string, file: string, request: FileRequest, policy: CachePolicyOptions): Promise<FileResponse> {
+export async function serveFile(blob: Pick<BlobStore, 'get' | 'head'>, key: string, file: string, request: FileRequest, policy: CachePolicyOptions): Promise<FileResponse> {
   const conditional = request.ifNoneMatch !== undefined || request.ifModifiedSince !== undefined;
   // Range is defined for GET only (RFC 9110 §14.2); HEAD ignores it.
   const ranged = request.method === 'GET' && request.range !== undefined;

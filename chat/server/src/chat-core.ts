@@ -13,6 +13,7 @@ import { DeviceStore } from './devices/store.ts';
 import type { chatCoreSettings } from './feature.ts';
 import { MessageLog } from './messages/message-log.ts';
 import { MessageService } from './messages/service.ts';
+import { WriteTurns } from './messages/write-turns.ts';
 import { RetentionSweeper } from './retention/sweeper.ts';
 import { CursorService } from './sync/cursor-service.ts';
 import { SyncService } from './sync/sync-service.ts';
@@ -59,12 +60,14 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings, op
     challengeTtlMs: settings.challengeTtlMs,
   });
   const batchSizes = options.metrics === false ? undefined : platform.metrics.histogram('chat_append_batch_size', 'Messages per group-commit transaction.', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]);
-  const log = new MessageLog({ db, ids: platform.ids, bus: platform.bus, notifyOutbox, isUniqueViolation, rowLocks: platform.sql.capabilities.supportsRowLocks, ...(batchSizes ? { onBatch: (n: number) => batchSizes.observe(n) } : {}) });
+  // Appends and acks of one event-loop turn commit together.
+  const turns = new WriteTurns({ db, bus: platform.bus, notifyOutbox, isRetryable: isUniqueViolation });
+  const log = new MessageLog({ ids: platform.ids, turns, rowLocks: platform.sql.capabilities.supportsRowLocks, ...(batchSizes ? { onBatch: (n: number) => batchSizes.observe(n) } : {}) });
   let conversations!: ConversationService;
   const rosters = new RosterCache(platform.cache, (id) => conversations.loadMembers(id));
   conversations = new ConversationService({ db, ids: platform.ids, bus: platform.bus, log, rosters, notifyOutbox, isUniqueViolation, groupMaxMembers: settings.groupMaxMembers });
   const messages = new MessageService({ db, bus: platform.bus, log, conversations, cursors: platform.cursors, notifyOutbox });
-  const cursors = new CursorService({ db, bus: platform.bus, notifyOutbox });
+  const cursors = new CursorService({ db, bus: platform.bus, turns, notifyOutbox });
   const sync = new SyncService({ cursors, messages, codec: platform.cursors });
 
   const core: ChatCore = {
@@ -109,7 +112,7 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings, op
       return sweeper;
     },
     async stop() {
-      await Promise.all([log.drain(), cursors.drain()]);
+      await turns.drain();
       await rosters.stop();
     },
   };

@@ -1,16 +1,17 @@
 /**
  * The conversation log: appends with group commit and reads. Appends arriving within one
- * event-loop turn share one transaction: the conversations' row locks (so membership
- * cannot change under the batch), one lookup for resends, one membership query, one `seq`
- * range per conversation, one multi-row INSERT and one `chat.messages` outbox event for
- * the batch. A resend of (sender device, client message id) resolves to the
- * original entry — found by the lookup, collapsed inside the batch, or, when another
- * node's batch stored it concurrently, detected by the unique index and resolved by
- * running the batch again. Bodies are stored as the bytes they are, never parsed.
+ * event-loop turn share one transaction (the turn's, shared with its acks: see
+ * write-turns.ts): the conversations' row locks (so membership cannot change under the
+ * batch), one lookup for resends, one membership query, one `seq` range per conversation,
+ * one multi-row INSERT and one `chat.messages` outbox event for the batch. A resend of
+ * (sender device, client message id) resolves to the original entry — found by the
+ * lookup, collapsed inside the batch, or, when another node's batch stored it
+ * concurrently, detected by the unique index and resolved by running the turn again.
+ * Bodies are stored as the bytes they are, never parsed.
  */
 import { MAX_BODY_BYTES, type ConversationId, type MessageId, type WireMessage } from '@twin/chat-protocol';
 import { AppError, platformErrors, type SnowflakeGenerator } from '@twin/platform';
-import type { Bus } from '@twin/platform/bus';
+import type { NewEvent } from '@twin/platform/bus';
 import { pairIn } from '@twin/platform/sql';
 import type { Kysely } from 'kysely';
 import type { AppendResult, DeviceIdentity, NewMessage } from '../core.ts';
@@ -19,9 +20,9 @@ import { isStorableId } from '../http-schemas.ts';
 import { checkApplicationFraming } from '../mls/index.ts';
 import type { ChatTables } from '../migrations.ts';
 import { messagesEvents } from './events.ts';
-import { GroupCommit } from './group-commit.ts';
 import { findByClientIds, insertEntries, lockConversations, reserveSeqs } from './store.ts';
 import { toWireMessage, type MessageRow } from './wire.ts';
+import type { LaneSubmit, WriteTurns } from './write-turns.ts';
 
 interface Submission {
   readonly sender: DeviceIdentity;
@@ -40,11 +41,9 @@ export interface ServerEntry {
 }
 
 export interface MessageLogDeps {
-  db: Kysely<any>;
   ids: SnowflakeGenerator;
-  bus: Bus;
-  notifyOutbox: () => void;
-  isUniqueViolation: (error: unknown) => boolean;
+  /** The core's write turns: appends are a lane of them. */
+  turns: WriteTurns;
   /** The engine takes row locks (`SqlCapabilities.supportsRowLocks`). */
   rowLocks: boolean;
   /** Called with each flushed batch's size (metrics). */
@@ -52,23 +51,17 @@ export interface MessageLogDeps {
   now?: () => number;
 }
 
-/** Attempts of one batch when concurrent batches on other nodes stored some of its resends first. */
-const MAX_ATTEMPTS = 4;
-
 const clientKey = (deviceId: string, clientMessageId: string) => `${deviceId}|${clientMessageId}`;
 
 export class MessageLog {
   readonly #deps: MessageLogDeps;
-  readonly #db: Kysely<ChatTables>;
   readonly #now: () => number;
-  readonly #commit: GroupCommit<Submission, AppendResult>;
+  readonly #submit: LaneSubmit<Submission, AppendResult>;
 
   constructor(deps: MessageLogDeps) {
     this.#deps = deps;
-    this.#db = deps.db;
     this.#now = deps.now ?? Date.now;
-    this.#commit = new GroupCommit((batch) => this.#flush(batch));
-    if (deps.onBatch) this.#commit.onBatch = deps.onBatch;
+    this.#submit = deps.turns.lane((trx, batch) => this.#write(trx, batch));
   }
 
   /** Appends client messages; each settles alone (see `ChatCore.appendMessages`). */
@@ -83,7 +76,7 @@ export class MessageLog {
         // MLS: only application PrivateMessages ride the plain path; handshakes pass the commit gate.
         const framing = message.kind === 'mls' ? checkApplicationFraming(message.body, message.conversationId) : undefined;
         if (framing) return Promise.reject(framing);
-        return this.#commit.submit({ sender, message }, options);
+        return this.#submit({ sender, message }, options);
       }),
     );
   }
@@ -115,27 +108,8 @@ export class MessageLog {
     return rows.map(toWireMessage);
   }
 
-  /** Waits for appends in flight (shutdown). */
-  drain(): Promise<void> {
-    return this.#commit.drain();
-  }
-
-  async #flush(batch: readonly Submission[]): Promise<PromiseSettledResult<AppendResult>[]> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { results, wrote } = await this.#db.transaction().execute((trx) => this.#write(trx, batch));
-        if (wrote) this.#deps.notifyOutbox();
-        return results;
-      } catch (error) {
-        // Another node stored one of these resends between our lookup and our insert: the
-        // next attempt's lookup finds it.
-        if (attempt < MAX_ATTEMPTS && this.#deps.isUniqueViolation(error)) continue;
-        throw error;
-      }
-    }
-  }
-
-  async #write(trx: Kysely<ChatTables>, batch: readonly Submission[]): Promise<{ results: PromiseSettledResult<AppendResult>[]; wrote: boolean }> {
+  async #write(trx: Kysely<ChatTables>, batch: readonly Submission[]): Promise<{ results: PromiseSettledResult<AppendResult>[]; events: NewEvent[] }> {
+    this.#deps.onBatch?.(batch.length);
     const now = this.#now();
     const results: PromiseSettledResult<AppendResult>[] = new Array(batch.length);
     // Locks first: a member removed by a concurrent change is either still a member when we
@@ -227,9 +201,8 @@ export class MessageLog {
       const led = results[leader]!;
       results[index] = led.status === 'fulfilled' ? { status: 'fulfilled', value: { ...led.value, duplicate: true } } : led;
     }
-    if (rows.length === 0) return { results, wrote: false };
+    if (rows.length === 0) return { results, events: [] };
     await insertEntries(trx, rows);
-    await this.#deps.bus.writeOutbox(trx, messagesEvents(rows.map(toWireMessage)));
-    return { results, wrote: true };
+    return { results, events: messagesEvents(rows.map(toWireMessage)) };
   }
 }

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { DurableWriteStream } from '@twin/platform/blob';
@@ -47,11 +47,13 @@ export async function rawWriteSec(file: string, bytes: number, { synced }: { syn
 /**
  * A bare node:http server that streams each request body into `file` as the tus store
  * does (synced before it answers 204): the most Node's own HTTP receive path delivers to
- * disk here, a second reference for tus.
+ * disk here, a second reference for tus. Without a file it reads each body and drops it:
+ * the most Node's HTTP receive path delivers at all, the ceiling of any Node upload server.
  */
-export async function bareHttpFileServer(file: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function bareHttpServer(file?: string): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    pipeline(req, new DurableWriteStream(file, { flags: 'w' })).then(
+    const received = file ? pipeline(req, new DurableWriteStream(file, { flags: 'w' })) : pipeline(req, new Writable({ write: (_chunk, _encoding, done) => done() }));
+    received.then(
       () => res.writeHead(204).end(),
       () => res.writeHead(500).end(),
     );
@@ -62,7 +64,7 @@ export async function bareHttpFileServer(file: string): Promise<{ url: string; c
     url: `http://127.0.0.1:${port}/`,
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
-      await rm(file, { force: true });
+      if (file) await rm(file, { force: true });
     },
   };
 }

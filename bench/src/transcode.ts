@@ -25,7 +25,7 @@ import { videoFeature } from '../../video/server/src/index.ts';
 import { hlsLadderArgs, planLadder, planStoryboard } from '../../video/server/src/media/index.ts';
 import { median, printTable, writeReport } from './report.ts';
 import { makeBenchSource, measureRungSpeeds, type BenchSource } from './transcode-media.ts';
-import { bareHttpFileServer, rawWriteSec, tusPatchSec } from './transcode-upload.ts';
+import { bareHttpServer, rawWriteSec, tusPatchSec } from './transcode-upload.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -117,8 +117,9 @@ async function bareRun(source: BenchSource, workDir: string): Promise<number> {
 }
 
 /**
- * The upload half: raw writes (synced, and page cache only), the bare server and tus,
- * alternated per round on the tus datastore's disk (the local blob store in DATA_DIR).
+ * The upload half: raw writes (synced, and page cache only), the bare server (to a file,
+ * and dropping what it receives) and tus, alternated per round on the tus datastore's disk
+ * (the local blob store in DATA_DIR).
  */
 async function measureUpload(c: Client, dataDir: string, bytes: number, runs: number) {
   const rawFile = join(dataDir, 'raw.bin');
@@ -126,7 +127,9 @@ async function measureUpload(c: Client, dataDir: string, bytes: number, runs: nu
   const pageCacheWrites: number[] = [];
   const tuses: number[] = [];
   const bareHttps: number[] = [];
-  const bareHttp = await bareHttpFileServer(join(dataDir, 'bare-http.bin'));
+  const receiveOnlys: number[] = [];
+  const bareHttp = await bareHttpServer(join(dataDir, 'bare-http.bin'));
+  const receiveOnly = await bareHttpServer();
   const tusVsRaw: number[] = [];
   // Each write starts with no dirty pages of the one before it waiting for writeback.
   const settled = <T>(measure: () => Promise<T>) => {
@@ -139,6 +142,7 @@ async function measureUpload(c: Client, dataDir: string, bytes: number, runs: nu
     for (let i = 0; i < runs; i++) {
       pageCacheWrites.push(await settled(() => rawWriteSec(rawFile, bytes, { synced: false })));
       bareHttps.push(await settled(() => tusPatchSec({ url: bareHttp.url, token: c.token, bytes })));
+      receiveOnlys.push(await tusPatchSec({ url: receiveOnly.url, token: c.token, bytes }));
       // The disk's synced speed drifts by tens of percent between minutes here: the target's
       // pair runs back to back, in alternating order, and is compared within the round.
       let rawSec: number;
@@ -157,18 +161,20 @@ async function measureUpload(c: Client, dataDir: string, bytes: number, runs: nu
     }
   } finally {
     await bareHttp.close();
+    await receiveOnly.close();
   }
   const mib = bytes / 2 ** 20;
-  const [raw, pageCache, bare, tus] = [raws, pageCacheWrites, bareHttps, tuses].map((secs) => mib / median(secs)) as [number, number, number, number];
+  const [raw, pageCache, bare, received, tus] = [raws, pageCacheWrites, bareHttps, receiveOnlys, tuses].map((secs) => mib / median(secs)) as [number, number, number, number, number];
   return {
     metrics: { tus_upload_mib_per_s: tus },
-    baseline: { tus_upload_mib_per_s: raw, page_cache_write_mib_per_s: pageCache, bare_http_to_file_mib_per_s: bare },
-    ratio: { tus_upload_mib_per_s: median(tusVsRaw), tus_vs_page_cache_write: tus / pageCache, tus_vs_bare_http_to_file: tus / bare, bare_http_to_file_vs_raw_write: bare / raw },
+    baseline: { tus_upload_mib_per_s: raw, page_cache_write_mib_per_s: pageCache, bare_http_to_file_mib_per_s: bare, bare_http_receive_only_mib_per_s: received },
+    ratio: { tus_upload_mib_per_s: median(tusVsRaw), tus_vs_page_cache_write: tus / pageCache, tus_vs_bare_http_to_file: tus / bare, bare_http_to_file_vs_raw_write: bare / raw, bare_http_receive_only_vs_raw_write: received / raw },
     rows: [
       { metric: `tus upload ${mib} MiB vs raw write, both synced (ratio: median of rounds)`, ours: tus, baseline: raw, ratio: median(tusVsRaw), unit: 'MiB/s (target ≥ 0.8×)' },
       { metric: `tus upload ${mib} MiB vs raw write to the page cache`, ours: tus, baseline: pageCache, ratio: tus / pageCache, unit: 'MiB/s' },
       { metric: `tus upload ${mib} MiB vs bare node:http → file`, ours: tus, baseline: bare, ratio: tus / bare, unit: 'MiB/s' },
       { metric: '  bare node:http → file vs raw write', ours: bare, baseline: raw, ratio: bare / raw, unit: 'MiB/s' },
+      { metric: '  bare node:http receiving only (bytes dropped) vs raw write', ours: received, baseline: raw, ratio: received / raw, unit: 'MiB/s' },
     ],
   };
 }

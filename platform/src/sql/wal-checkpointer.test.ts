@@ -72,10 +72,13 @@ test('under steady writes, a millisecond apart, the worker still starts the WAL 
     write(100);
     await sleep(1);
   }
-  // Unchecked, the WAL holds at least every byte written (426 MB for 185 MB here); started
-  // over, about restartBytes plus what lands between two of the worker's runs (~23 MB).
+  // Unchecked, the WAL holds more than every byte written (333 MB for 289 MB, 426 MB for
+  // 185 MB in two runs here: each row touches a leaf and its parents); started over, its
+  // file only reaches restartBytes plus what lands while the worker waits its turn (~23 MB
+  // alone, 43 MB in a CI run sharing both cores with other test files), and a WAL file
+  // never shrinks.
   assert.ok(written * 4096 > 32 * 2 ** 20, `only ${written} rows written`);
-  assert.ok(walBytes(filename) < (written * 4096) / 2, `WAL at ${walBytes(filename)} bytes after ${written * 4096} bytes written`);
+  assert.ok(walBytes(filename) < written * 4096, `WAL at ${walBytes(filename)} bytes after ${written * 4096} bytes written`);
   assert.equal((database.prepare('select count(*) as n from blob').get() as { n: number }).n, 1_200 + written);
   await checkpointer.close();
   database.close();

@@ -204,6 +204,7 @@ export async function run({ quick, args }: { quick: boolean; args: readonly stri
       const timing = await pipelineRun(c, sourceBytes);
       ours.push(timing.readySec);
       accepted.push(timing.acceptedSec);
+      console.log(`  transcode run ${i + 1}/${runs}: bare ffmpeg ${bare[i]!.toFixed(1)} s, upload complete → ready ${timing.readySec.toFixed(1)} s (${(timing.readySec / bare[i]!).toFixed(2)}×)`);
     }
     const speeds = await measureRungSpeeds(source, { preset: 'veryfast', threads: 1 });
 
@@ -236,7 +237,7 @@ export async function run({ quick, args }: { quick: boolean; args: readonly stri
       notes: [
         `source: ${source.durationSec} s ${source.width}x${source.height}@${source.fps} testsrc2 + sine; ladder ${planLadder(source).map((r) => r.name).join(', ')}; x264 veryfast, 4 s segments`,
         'ours = last tus PATCH sent → GET says ready: validation of the source where tus wrote it (ffprobe + tail decode; no copy), outbox → bus → transcoder, the one-ffmpeg ladder with the storyboard sprite as one more split branch, the poster beside it, outputs into the blob seam, SQL; bare = the same hlsLadderArgs (storyboard branch included: the very command the transcoder runs) spawned by hand',
-        `tus upload: one PATCH of ${uploadBytes / 2 ** 20} MiB over loopback (node:http client in a worker thread) into @tus/file-store writing the local blob store's file in DATA_DIR, answered once the bytes are on the disk (DurableWriteStream: a data sync every 32 MiB while they arrive, one at the end); vs a stream write of the same bytes to the same disk by the same DurableWriteStream (the raw write, target ≥ 0.8×); vs the same write left in the page cache (no sync: memory speed, for scale); and vs the same request to a bare node:http server writing the body the same durable way (what Node's own receive path reaches); medians of ${runs} rounds. The disk's synced speed drifts between minutes, so tus and the raw write run back to back in each round (alternating which goes first) and the ratio is the median of the rounds' own ratios`,
+        `tus upload: one PATCH of ${uploadBytes / 2 ** 20} MiB over loopback (node:http client in a worker thread) into @tus/file-store writing the local blob store's file in DATA_DIR, answered once the bytes are on the disk (DurableWriteStream: a data sync every 32 MiB while they arrive, one at the end); vs a stream write of the same bytes to the same disk by the same DurableWriteStream (the raw write, target ≥ 0.8×); vs the same write left in the page cache (no sync: memory speed, for scale); and vs the same request to a bare node:http server writing the body the same durable way (what Node's own receive path reaches), and to one dropping what it receives (Node's receive path alone); medians of ${runs} rounds. The disk's synced speed drifts between minutes, so tus and the raw write run back to back in each round (alternating which goes first) and the ratio is the median of the rounds' own ratios`,
         'absolute times move with other work on the machine (see loadAverage); the ratios, measured in alternation, are what to read',
         quick ? 'quick run: shrunk source and upload' : 'full run',
       ],

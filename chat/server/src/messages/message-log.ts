@@ -46,7 +46,7 @@ export interface MessageLogDeps {
   turns: WriteTurns;
   /** The engine takes row locks (`SqlCapabilities.supportsRowLocks`). */
   rowLocks: boolean;
-  /** Called with each flushed batch's size (metrics). */
+  /** Called with each written batch's size (metrics); a turn run again after a concurrent resend counts again. */
   onBatch?: (size: number) => void;
   now?: () => number;
 }

@@ -90,9 +90,14 @@ forEachEngineSet('video transcoder processes (real processes)', (engines) => {
     await waitFor('the video to fail', async () => (video = await authed(`/v1/videos/${id}`)).status === 'failed', 30_000);
     assert.equal(video.failureReason, 'transcode_failed');
     assert.ok(video.failureMessage);
-    const dead = await authed('/v1/admin/dead-letters?limit=50');
-    const letter = dead.items.find((d: any) => d.event.payload.videoId === id);
-    assert.ok(letter, JSON.stringify(dead));
+    // The video is marked failed before the job's last nak, which the bus then turns into
+    // a dead letter: the letter follows a moment later.
+    let letter: any;
+    await waitFor('the dead letter', async () => {
+      const dead = await authed('/v1/admin/dead-letters?limit=50');
+      letter = dead.items.find((d: any) => d.event.payload.videoId === id);
+      return letter !== undefined;
+    }, 10_000);
     assert.equal(letter.group, 'transcoders');
     assert.equal(letter.attempts, 3);
   });

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { LocalBlobStore, type BlobStore } from '@twin/platform/blob';
 import { RecentFiles, SMALL_FILE_BYTES } from './recent-files.ts';
@@ -19,7 +18,8 @@ after(() => rm(dir, { recursive: true, force: true }));
 const bodyOf = async (read: Awaited<ReturnType<BlobStore['get']>>) => read.bytes?.toString() ?? text(read.body);
 
 test('a small file is served from memory within the window, with the validators of the bytes served, then read again', async () => {
-  const files = new RecentFiles(store, 300);
+  let nowMs = 1_000_000;
+  const files = new RecentFiles(store, 1000, () => nowMs);
   const first = await store.put('v/a/playlist.m3u8', Buffer.from('#EXTM3U\none\n'));
   assert.equal(await bodyOf(await files.get('v/a/playlist.m3u8')), '#EXTM3U\none\n');
 
@@ -31,7 +31,9 @@ test('a small file is served from memory within the window, with the validators 
   assert.equal((await files.head('v/a/playlist.m3u8'))?.etag, second.etag);
   assert.equal(await bodyOf(await files.get('v/a/playlist.m3u8', { range: { start: 8, end: 10 } })), 'two');
 
-  await sleep(350);
+  nowMs += 999;
+  assert.equal((await files.get('v/a/playlist.m3u8')).info.etag, first.etag, 'still within the window');
+  nowMs += 1;
   const fresh = await files.get('v/a/playlist.m3u8');
   assert.equal(await bodyOf(fresh), '#EXTM3U\ntwo\n');
   assert.equal(fresh.info.etag, second.etag);

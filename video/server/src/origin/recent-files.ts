@@ -27,19 +27,21 @@ interface Remembered {
 export class RecentFiles implements Pick<BlobStore, 'get' | 'head'> {
   readonly #blob: BlobStore;
   readonly #rememberMs: number;
+  readonly #now: () => number;
   readonly #remembered = new Map<string, Remembered>();
   #rememberedBytes = 0;
 
-  constructor(blob: BlobStore, rememberMs: number) {
+  constructor(blob: BlobStore, rememberMs: number, now: () => number = Date.now) {
     this.#blob = blob;
     this.#rememberMs = rememberMs;
+    this.#now = now;
   }
 
   head: BlobStore['head'] = (key) => this.#blob.head(key);
 
   get: BlobStore['get'] = async (key, options) => {
     if (options?.range || this.#rememberMs === 0) return this.#blob.get(key, options);
-    const nowMs = Date.now();
+    const nowMs = this.#now();
     const known = this.#remembered.get(key);
     if (known && known.until > nowMs) return known.read;
     const read = await this.#blob.get(key);

@@ -11,7 +11,7 @@ export type { BlobInfo, BlobPage, BlobRead, BlobStore, GetOptions, ListOptions, 
 export { BlobNotFoundError, BlobRangeNotSatisfiableError, InvalidBlobKeyError } from './errors.ts';
 export { defaultContentType } from './keys.ts';
 export { DurableWriteStream, type DurableWriteOptions } from './durable-write-stream.ts';
-export { LocalBlobStore, type LocalBlobStoreOptions } from './local.ts';
+export { LocalBlobStore, SMALL_OBJECT_BYTES, type LocalBlobStoreOptions } from './local.ts';
 export { S3BlobStore, type S3BlobStoreOptions } from './s3.ts';
 
 /** Which store to open: a directory on this machine, or a bucket (see S3BlobStoreOptions). */

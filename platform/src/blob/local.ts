@@ -54,7 +54,7 @@ const readSize = (bytes: number) => Math.max(1, Math.min(readChunkBytes, bytes))
  * playlists from the origin: 6.8-9.8k -> 11.1-12.6k req/s in a same-session A/B). Bigger
  * bodies stream from the descriptor in thread-pool reads.
  */
-const SMALL_OBJECT_BYTES = 64 * 1024;
+export const SMALL_OBJECT_BYTES = 64 * 1024;
 
 /** Temp files older than this are leftovers of a crash (a live write keeps its mtime fresh). */
 const staleTempMs = 24 * 60 * 60 * 1000;

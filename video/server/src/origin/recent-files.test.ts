@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { after, before, test } from 'node:test';
-import { LocalBlobStore, type BlobStore } from '@twin/platform/blob';
-import { RecentFiles, SMALL_FILE_BYTES } from './recent-files.ts';
+import { LocalBlobStore, SMALL_OBJECT_BYTES, type BlobStore } from '@twin/platform/blob';
+import { RecentFiles } from './recent-files.ts';
 
 let dir: string;
 let store: LocalBlobStore;
@@ -49,9 +49,9 @@ test('a remembered file can be sent any number of times, as bytes or as a stream
 
 test('a file larger than a small one streams from the store every time', async () => {
   const files = new RecentFiles(store, 60_000);
-  await store.put('v/c/seg-1.m4s', Buffer.alloc(SMALL_FILE_BYTES + 1, 'a'));
+  await store.put('v/c/seg-1.m4s', Buffer.alloc(SMALL_OBJECT_BYTES + 1, 'a'));
   await (await files.get('v/c/seg-1.m4s')).body.resume();
-  await store.put('v/c/seg-1.m4s', Buffer.alloc(SMALL_FILE_BYTES + 1, 'b'));
+  await store.put('v/c/seg-1.m4s', Buffer.alloc(SMALL_OBJECT_BYTES + 1, 'b'));
   const read = await files.get('v/c/seg-1.m4s');
   assert.equal((await text(read.body))[0], 'b');
 });

@@ -12,10 +12,8 @@
  */
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import type { BlobRead, BlobStore } from '@twin/platform/blob';
+import { SMALL_OBJECT_BYTES, type BlobInfo, type BlobRead, type BlobStore } from '@twin/platform/blob';
 
-/** What the blob store reads whole on a local disk; larger files are streamed. */
-export const SMALL_FILE_BYTES = 64 * 1024;
 /** Bytes kept at most: beyond it every entry is dropped at once (simpler than an LRU; a refill is one read each). */
 const MAX_REMEMBERED_BYTES = 32 * 1024 * 1024;
 
@@ -45,8 +43,9 @@ export class RecentFiles implements Pick<BlobStore, 'get' | 'head'> {
     const known = this.#remembered.get(key);
     if (known && known.until > nowMs) return known.read;
     const read = await this.#blob.get(key);
-    if (read.info.size > SMALL_FILE_BYTES) return read;
-    const whole = wholeRead(read, read.bytes ?? (await buffer(read.body)));
+    // Remembered are the files a local store reads whole; larger ones are streamed.
+    if (read.info.size > SMALL_OBJECT_BYTES) return read;
+    const whole = wholeRead(read.info, read.bytes ?? (await buffer(read.body)));
     this.#remember(key, { until: nowMs + this.#rememberMs, read: whole });
     return whole;
   };
@@ -65,8 +64,7 @@ export class RecentFiles implements Pick<BlobStore, 'get' | 'head'> {
 }
 
 /** A read served from memory, any number of times: each `body` is a fresh stream of the same bytes. */
-function wholeRead(read: BlobRead, bytes: Buffer): BlobRead {
-  const { info } = read;
+function wholeRead(info: BlobInfo, bytes: Buffer): BlobRead {
   return {
     bytes,
     info,

@@ -24,8 +24,6 @@ export class GroupCommit<I, R> {
   #scheduled = false;
   #scheduledSoon = false;
   #running: Promise<void> | undefined;
-  /** Sizes of flushed batches, for metrics. */
-  onBatch?: (size: number) => void;
 
   constructor(flush: BatchFlush<I, R>, maxBatch = 1000) {
     this.#flush = flush;
@@ -75,7 +73,6 @@ export class GroupCommit<I, R> {
   async #run(): Promise<void> {
     const batch = this.#queue.splice(0, this.#maxBatch);
     if (batch.length === 0) return;
-    this.onBatch?.(batch.length);
     try {
       const results = await this.#flush(batch.map((p) => p.item));
       batch.forEach((pending, i) => {

@@ -18,6 +18,7 @@ import { videoErrors } from '../errors.ts';
 import { IdSchema } from '../ids.ts';
 import { parsePlaybackPath } from '../playback/index.ts';
 import type { CachePolicyOptions } from './cache-policy.ts';
+import { PAD_HEADER, padForEdgeCache } from './edge-cache-alignment.ts';
 import { serveFile } from './serve-file.ts';
 import type { VideoAccess } from './video-access.ts';
 
@@ -85,6 +86,12 @@ export async function originRoutes(app: HttpApp, o: OriginRoutesOptions): Promis
       }, o.policy);
       reply.code(answer.status).headers(answer.headers);
       return reply.send(answer.body);
+    },
+    // After every other onSend hook (route hooks run after the app's), so the headers are final.
+    onSend: (request, reply, payload, done) => {
+      const pad = padForEdgeCache(request.headers, reply.raw, reply.statusCode, reply.getHeaders(), reply.server.server);
+      if (pad !== undefined) reply.header(PAD_HEADER, pad);
+      done(null, payload);
     },
   });
 

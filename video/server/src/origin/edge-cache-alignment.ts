@@ -17,6 +17,8 @@ import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 
 /** Response headers as Fastify and Node hold them. */
 type Headers = Readonly<Record<string, string | number | readonly string[] | undefined>>;
+/** What of the HTTP server decides the Keep-Alive line Node adds. */
+type KeepAliveSettings = Pick<Server, 'keepAliveTimeout' | 'maxRequestsPerSocket'>;
 
 /** The request header the edge sends on cacheable requests. */
 export const PREFIX_HEADER = 'x-edge-cache-prefix';
@@ -59,7 +61,7 @@ export function padLength(prefixBytes: number, headBytes: number): number | unde
  * Keep-Alive: `_storeHeader` in Node's lib/_http_outgoing.js, for a response with a
  * Content-Length), and the blank line.
  */
-export function headBytes(res: ServerResponse, status: number, headers: Headers, server: Pick<Server, 'keepAliveTimeout' | 'maxRequestsPerSocket'>): number {
+export function headBytes(res: ServerResponse, status: number, headers: Headers, server: KeepAliveSettings): number {
   let bytes = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`.length + 2;
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
@@ -78,10 +80,10 @@ export function headBytes(res: ServerResponse, status: number, headers: Headers,
 }
 
 /**
- * Adds the pad to a whole-file 200 of at least MIN_ALIGNED_BODY_BYTES requested by the
- * edge. Call it last, once every other header is set.
+ * The pad for a whole-file 200 of at least MIN_ALIGNED_BODY_BYTES requested by the edge;
+ * undefined for any other response. Call it once every other header is set.
  */
-export function padForEdgeCache(requestHeaders: Record<string, string | string[] | undefined>, res: ServerResponse, status: number, headers: Headers, server: Pick<Server, 'keepAliveTimeout' | 'maxRequestsPerSocket'>): string | undefined {
+export function padForEdgeCache(requestHeaders: Record<string, string | string[] | undefined>, res: ServerResponse, status: number, headers: Headers, server: KeepAliveSettings): string | undefined {
   const prefix = cachePrefixBytes(requestHeaders[PREFIX_HEADER]);
   if (prefix === undefined || status !== 200 || Number(headers['content-length'] ?? 0) < MIN_ALIGNED_BODY_BYTES) return undefined;
   const pad = padLength(prefix, headBytes(res, status, headers, server));

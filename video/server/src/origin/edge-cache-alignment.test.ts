@@ -60,9 +60,9 @@ test('only a whole-file 200 large enough, requested by the edge, is padded', () 
   const server = { keepAliveTimeout: 72_000, maxRequestsPerSocket: 0 };
   const big = { 'content-length': String(MIN_ALIGNED_BODY_BYTES) };
   const edge = { 'x-edge-cache-prefix': '343 public/1/hls/720p/seg-1.m4s' };
-  const pad = padForEdgeCache(edge, res, 200, big, server)!;
+  const pad = padForEdgeCache(edge, res, 200, () => big, server)!;
   assert.equal(cachePrefixBytes(edge['x-edge-cache-prefix'])! + headBytes(res, 200, big, server) + 'x-edge-pad: \r\n'.length + pad.length, 4096);
-  assert.equal(padForEdgeCache({}, res, 200, big, server), undefined, 'not from the edge');
-  assert.equal(padForEdgeCache(edge, res, 206, big, server), undefined, 'a range');
-  assert.equal(padForEdgeCache(edge, res, 200, { 'content-length': String(MIN_ALIGNED_BODY_BYTES - 1) }, server), undefined, 'a small file');
+  assert.equal(padForEdgeCache({}, res, 200, () => big, server), undefined, 'not from the edge');
+  assert.equal(padForEdgeCache(edge, res, 206, () => big, server), undefined, 'a range');
+  assert.equal(padForEdgeCache(edge, res, 200, () => ({ 'content-length': String(MIN_ALIGNED_BODY_BYTES - 1) }), server), undefined, 'a small file');
 });

@@ -81,11 +81,14 @@ export function headBytes(res: ServerResponse, status: number, headers: Headers,
 
 /**
  * The pad for a whole-file 200 of at least MIN_ALIGNED_BODY_BYTES requested by the edge;
- * undefined for any other response. Call it once every other header is set.
+ * undefined for any other response. Call it once every other header is set; the response
+ * headers are read only for a request from the edge (collecting them costs every request).
  */
-export function padForEdgeCache(requestHeaders: Record<string, string | string[] | undefined>, res: ServerResponse, status: number, headers: Headers, server: KeepAliveSettings): string | undefined {
+export function padForEdgeCache(requestHeaders: Record<string, string | string[] | undefined>, res: ServerResponse, status: number, responseHeaders: () => Headers, server: KeepAliveSettings): string | undefined {
   const prefix = cachePrefixBytes(requestHeaders[PREFIX_HEADER]);
-  if (prefix === undefined || status !== 200 || Number(headers['content-length'] ?? 0) < MIN_ALIGNED_BODY_BYTES) return undefined;
+  if (prefix === undefined || status !== 200) return undefined;
+  const headers = responseHeaders();
+  if (Number(headers['content-length'] ?? 0) < MIN_ALIGNED_BODY_BYTES) return undefined;
   const pad = padLength(prefix, headBytes(res, status, headers, server));
   return pad === undefined ? undefined : 'x'.repeat(pad);
 }

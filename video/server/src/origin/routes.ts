@@ -18,7 +18,7 @@ import { videoErrors } from '../errors.ts';
 import { IdSchema } from '../ids.ts';
 import { parsePlaybackPath } from '../playback/index.ts';
 import type { CachePolicyOptions } from './cache-policy.ts';
-import { PAD_HEADER, padForEdgeCache, PREFIX_HEADER } from './edge-cache-alignment.ts';
+import { PAD_HEADER, padForEdgeCache } from './edge-cache-alignment.ts';
 import { serveFile } from './serve-file.ts';
 import type { VideoAccess } from './video-access.ts';
 
@@ -89,10 +89,8 @@ export async function originRoutes(app: HttpApp, o: OriginRoutesOptions): Promis
     },
     // After every other onSend hook (route hooks run after the app's), so the headers are final.
     onSend: (request, reply, payload, done) => {
-      if (request.headers[PREFIX_HEADER] !== undefined) {
-        const pad = padForEdgeCache(request.headers, reply.raw, reply.statusCode, reply.getHeaders(), reply.server.server);
-        if (pad !== undefined) reply.header(PAD_HEADER, pad);
-      }
+      const pad = padForEdgeCache(request.headers, reply.raw, reply.statusCode, () => reply.getHeaders(), reply.server.server);
+      if (pad !== undefined) reply.header(PAD_HEADER, pad);
       done(null, payload);
     },
   });

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { runContract } from './contract.case.ts';
 import { SqliteEngine } from './sqlite.ts';
@@ -50,5 +51,35 @@ test('a transaction that reads before it writes waits for a write lock held else
   });
   assert.equal(Number((await sql<{ n: number }>`select n from counter`.execute(engine.db)).rows[0]!.n), 1);
   await once(holder, 'exit');
+  await engine.close();
+});
+
+test('a statement finding the write lock taken waits on a timer, so the event loop runs meanwhile, and fails SQLITE_BUSY past busyTimeoutMs', async () => {
+  const filename = join(dir, 'busy', 'app.db');
+  const engine = new SqliteEngine({ filename, busyTimeoutMs: 2000 });
+  await sql`create table item (n integer not null)`.execute(engine.db);
+  // A second connection in this very thread: only a timer can release its lock, so a
+  // statement waiting in SQLite's busy handler (which sleeps the thread) would never see it free.
+  const other = new Database(filename);
+  other.exec('begin immediate');
+  const released = new Promise<void>((resolve) => setTimeout(() => {
+    other.exec('commit');
+    resolve();
+  }, 50));
+  const started = performance.now();
+  await engine.db.insertInto('item' as never).values({ n: 1 } as never).execute();
+  await engine.db.transaction().execute((trx) => sql`insert into item (n) values (2)`.execute(trx));
+  await released;
+  assert.ok(performance.now() - started >= 45, 'the insert waited for the lock');
+  assert.equal(Number((await sql<{ c: number }>`select count(*) as c from item`.execute(engine.db)).rows[0]!.c), 2);
+
+  const impatient = new SqliteEngine({ filename, busyTimeoutMs: 100 });
+  other.exec('begin immediate');
+  const before = performance.now();
+  await assert.rejects(sql`insert into item (n) values (3)`.execute(impatient.db), (error: { code?: string }) => error.code === 'SQLITE_BUSY');
+  assert.ok(performance.now() - before >= 95, 'it waited the whole timeout first');
+  other.exec('rollback');
+  other.close();
+  await impatient.close();
   await engine.close();
 });

@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -79,29 +80,87 @@ function reusingStatements(database: Database.Database): SqliteDatabase {
   };
 }
 
+/** How long a statement waits for a write lock held elsewhere before failing SQLITE_BUSY, by default (ms). */
+const BUSY_TIMEOUT_MS = 5000;
+
+const isBusy = (error: unknown) => String((error as { code?: unknown } | null)?.code).startsWith('SQLITE_BUSY');
+
+/**
+ * Waits out SQLITE_BUSY on a timer instead of in SQLite's busy handler. That handler
+ * sleeps the calling thread, 1, 2, 5, 10… ms at a time, and here the calling thread is the
+ * event loop: each RESTART of the WAL checkpointer (wal-checkpoint-worker.ts), which holds
+ * writers off for a few ms about every 1.5 s under the chat benchmark's load, froze the
+ * whole server for 3-9 ms. So the connection's own busy timeout is 0, and a statement that
+ * finds the lock taken outside a transaction (BEGIN IMMEDIATE, an autocommit write) is run
+ * again every millisecond, for up to the same timeout, while sockets are served meanwhile.
+ * Inside a transaction the lock is already ours, so nothing there is retried.
+ */
+class BusyWaitingConnection implements DatabaseConnection {
+  readonly #inner: DatabaseConnection;
+  readonly #database: Database.Database;
+  readonly #timeoutMs: number;
+
+  constructor(inner: DatabaseConnection, database: Database.Database, timeoutMs: number) {
+    this.#inner = inner;
+    this.#database = database;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const deadline = performance.now() + this.#timeoutMs;
+    for (;;) {
+      try {
+        return await this.#inner.executeQuery<R>(query);
+      } catch (error) {
+        if (!isBusy(error) || this.#database.inTransaction || performance.now() >= deadline) throw error;
+        await sleep(1);
+      }
+    }
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.#inner.streamQuery<R>(query, chunkSize);
+  }
+}
+
 /**
  * Transactions take the write lock when they begin (BEGIN IMMEDIATE) rather than at their
  * first write. Begun DEFERRED, a transaction that has read and then finds the lock held
  * (by the WAL checkpointer starting the WAL over, or by another process) fails at once
  * with SQLITE_BUSY: SQLite does not wait there, since the holder may be waiting for that
- * very read to end. Begun IMMEDIATE, it waits in the busy handler before reading anything.
+ * very read to end. Begun IMMEDIATE, it waits (BusyWaitingConnection) before reading anything.
  */
-class ImmediateTransactionsDriver extends SqliteDriver {
+class EmbeddedSqliteDriver extends SqliteDriver {
+  readonly #database: Database.Database;
+  readonly #busyTimeoutMs: number;
+  #connection: BusyWaitingConnection | undefined;
+
+  constructor(config: SqliteDialectConfig, database: Database.Database, busyTimeoutMs: number) {
+    super(config);
+    this.#database = database;
+    this.#busyTimeoutMs = busyTimeoutMs;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    return (this.#connection ??= new BusyWaitingConnection(await super.acquireConnection(), this.#database, this.#busyTimeoutMs));
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 }
 
 class EmbeddedSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
+  readonly #createDriver: () => Driver;
 
-  constructor(config: SqliteDialectConfig) {
+  constructor(database: Database.Database, busyTimeoutMs: number) {
+    const config: SqliteDialectConfig = { database: reusingStatements(database) };
     super(config);
-    this.#config = config;
+    this.#createDriver = () => new EmbeddedSqliteDriver(config, database, busyTimeoutMs);
   }
 
   override createDriver(): Driver {
-    return new ImmediateTransactionsDriver(this.#config);
+    return this.#createDriver();
   }
 }
 
@@ -123,7 +182,8 @@ export class SqliteEngine<DB = any> implements SqlEngine<DB> {
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
-    database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // Waited out off the event loop instead (BusyWaitingConnection).
+    database.pragma('busy_timeout = 0');
     // Reads map the database file instead of copying each page through a read() call (writes
     // still go through the WAL): an FTS5 query walking long doclists went from ~11 to 5-7 ms
     // at p99 on a 1.2 GB file of 1M videos. Address space only; the page cache is the OS's.
@@ -134,7 +194,7 @@ export class SqliteEngine<DB = any> implements SqlEngine<DB> {
     // time in the b-tree insert instead of 33%; the chat server under load, 3.6% less CPU.
     database.pragma('temp_store = MEMORY');
     if (options.filename !== ':memory:') this.#checkpointer = new WalCheckpointer(database, options.filename);
-    this.db = new Kysely<DB>({ dialect: new EmbeddedSqliteDialect({ database: reusingStatements(database) }), plugins: [new Int64ResultPlugin()] });
+    this.db = new Kysely<DB>({ dialect: new EmbeddedSqliteDialect(database, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS), plugins: [new Int64ResultPlugin()] });
   }
 
   migrate(migrations: Record<string, Migration>): Promise<void> {

@@ -201,7 +201,7 @@ export class EmbeddedConsumer implements Consumer {
     const found = new Map<string, BusEvent>();
     const missing: string[] = [];
     for (const id of ids) {
-      const row = this.#ctx.signals.recentEvents.get(id);
+      const row = this.#ctx.signals.recentEvents.take(id);
       if (row) found.set(id, fromEventRow(row));
       else missing.push(id);
     }

@@ -110,21 +110,24 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     const registered = await db.selectFrom('bus_group').select(['name', 'subjects']).execute();
     const matchers = registered.map((g) => ({ name: g.name, matches: this.#matcher(g.subjects) }));
     const stored: BusTables['bus_event'][] = [];
+    const remembered: Array<{ row: BusTables['bus_event']; claims: number }> = [];
     const deliveries: BusTables['bus_delivery'][] = [];
     const touched = new Set<string>();
     for (const row of rows) {
-      let wanted = false;
+      let claims = 0;
       for (const { name, matches } of matchers) {
         if (!matches(row.subject)) continue;
-        wanted = true;
+        claims++;
         touched.add(name);
         deliveries.push({ group_name: name, event_id: row.id, visible_at: now, attempts: 0, last_error: null });
       }
       // An event no group wants has nobody to wait for: it is not stored at all.
-      if (wanted) stored.push(row);
+      if (claims === 0) continue;
+      stored.push(row);
+      remembered.push({ row, claims });
     }
     // Remembered before the commit, so the members woken afterwards need not read them back.
-    this.signals.recentEvents.remember(stored);
+    this.signals.recentEvents.remember(remembered);
     // ON CONFLICT: a relay re-publishing an event still queued must not queue it twice.
     for (const slice of chunks(stored, ROWS_PER_INSERT)) {
       await db.insertInto('bus_event').values(slice).onConflict((oc) => oc.doNothing()).execute();
@@ -178,7 +181,7 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
       return found;
     });
     if (!letter) return false;
-    this.signals.recentEvents.remember([toEventRow(letter.event)]);
+    this.signals.recentEvents.remember([{ row: toEventRow(letter.event), claims: 1 }]);
     this.signals.wakeGroups([letter.group]);
     return true;
   }

@@ -19,7 +19,7 @@ export class LocalSignals {
   readonly #groups = new Map<string, Set<Wake>>();
   readonly #outboxListeners = new Set<Wake>();
   readonly #relays = new SerialQueue();
-  /** Events published from this process, newest last, bounded; kept serialised so every delivery parses its own copy. */
+  /** Events published from this process until their groups claim them; kept serialised so every delivery parses its own copy. */
   readonly recentEvents = new RecentEvents(8192, 8 * 2 ** 20);
   /** Claims of the embedded bus, used where this process owns the database (SQLite). */
   readonly claims = new InFlightClaims();
@@ -56,13 +56,17 @@ export class LocalSignals {
 }
 
 /**
- * A bounded id → event row map; the oldest entry goes first. Bounded by payload size too:
- * a chat batch's event carries every message of the batch (0.3 MB at the chat benchmark's
- * maximum), and 8192 of them kept 74 MB alive, which made every full GC of the server a
- * 40–75 ms pause. An event evicted before its claim is read back from SQL.
+ * Events this process just queued, by id, each until every group it was queued for has
+ * claimed it (`take`): one to three claims a few milliseconds after the publish, so the
+ * rows die young. Kept until pushed out instead, they lived seconds, long enough to be
+ * promoted to the old generation: at 9,000 chat messages/s that was about 2.7 MB/s copied
+ * by every scavenge and marked by every full GC. Bounded too (the oldest goes first), by
+ * count and payload size, for events whose groups have no member in this process: a chat
+ * batch's event carries every message of the batch (0.3 MB at the chat benchmark's
+ * maximum), and 8192 of them once kept 74 MB alive. An event not found is read from SQL.
  */
 export class RecentEvents {
-  readonly #events = new Map<string, EventRow>();
+  readonly #events = new Map<string, { row: EventRow; claims: number }>();
   readonly #capacity: number;
   readonly #maxPayloadChars: number;
   #payloadChars = 0;
@@ -72,8 +76,17 @@ export class RecentEvents {
     this.#maxPayloadChars = maxPayloadChars;
   }
 
-  get(id: string): EventRow | undefined {
-    return this.#events.get(id);
+  /** The event's row for one claim of it; forgotten once all the claims it was remembered for are taken. */
+  take(id: string): EventRow | undefined {
+    const entry = this.#events.get(id);
+    if (!entry) return undefined;
+    if (--entry.claims <= 0) this.#forget(id);
+    return entry.row;
+  }
+
+  /** Events held, for tests. */
+  get size(): number {
+    return this.#events.size;
   }
 
   /** Payload characters held, for tests. */
@@ -81,11 +94,12 @@ export class RecentEvents {
     return this.#payloadChars;
   }
 
-  remember(events: readonly EventRow[]): void {
-    for (const event of events) {
-      this.#forget(event.id);
-      this.#events.set(event.id, event);
-      this.#payloadChars += event.payload.length;
+  /** Remembers each event for `claims` claims (the groups it was queued for). */
+  remember(events: ReadonlyArray<{ readonly row: EventRow; readonly claims: number }>): void {
+    for (const { row, claims } of events) {
+      this.#forget(row.id);
+      this.#events.set(row.id, { row, claims });
+      this.#payloadChars += row.payload.length;
     }
     for (const id of this.#events.keys()) {
       if (this.#events.size <= this.#capacity && this.#payloadChars <= this.#maxPayloadChars) break;
@@ -94,10 +108,10 @@ export class RecentEvents {
   }
 
   #forget(id: string): void {
-    const event = this.#events.get(id);
-    if (!event) return;
+    const entry = this.#events.get(id);
+    if (!entry) return;
     this.#events.delete(id);
-    this.#payloadChars -= event.payload.length;
+    this.#payloadChars -= entry.row.payload.length;
   }
 }
 

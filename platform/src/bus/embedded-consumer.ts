@@ -83,11 +83,20 @@ export class EmbeddedConsumer implements Consumer {
     await this.#flush().catch(this.#ctx.onError);
   }
 
+  /**
+   * Wakes the loop a macrotask later, not in the publisher's own microtask chain. A publish
+   * inside a transaction (`writeOutbox`) wakes us before its commit, so woken at once we
+   * would claim, handle and settle right after that commit, ahead of the publisher's own
+   * continuation: a chat send's deliveries were written, and its sockets uncorked (on
+   * nextTick, once the microtasks drain), only after both chat consumers' SQL. Measured on
+   * an idle chat server (50 msgs/s, 6 alternated rounds): send → deliver p50 3.4–4.2 →
+   * 2.6–3.2 ms, p99 (median of rounds) 11.6 → 7.2 ms.
+   */
   #wake(): void {
     this.#wakeRequested = true;
     const wakeUp = this.#wakeUp;
     this.#wakeUp = null;
-    wakeUp?.();
+    if (wakeUp) setImmediate(wakeUp);
   }
 
   async #run(): Promise<void> {

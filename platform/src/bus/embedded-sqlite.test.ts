@@ -145,4 +145,17 @@ describe('embedded bus on SQLite', () => {
     await first.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  test('a member woken by a publish in a transaction handles it a macrotask later, after the publisher has carried on', async () => {
+    const fixture = await sqliteFixture();
+    const bus = await fixture.open(1);
+    const { recorder } = await record(bus, { group: 'later', subjects: ['later.>'] });
+    await sleep(50); // the member has found nothing and sleeps
+    await fixture.sql.db.transaction().execute((trx) => bus.writeOutbox(trx, [{ type: 'x', subject: 'later.x', payload: 1 }]));
+    // The publisher's own continuation (a chat send's deliveries) runs in these microtasks:
+    // the member's claim, handler and settlement must not run ahead of it.
+    for (let i = 0; i < 200; i++) await Promise.resolve();
+    assert.equal(recorder.received.length, 0, 'not handled inside the publisher’s microtasks');
+    await waitFor('the delivery', () => recorder.received.length === 1);
+    await fixture.close();
+  });
 });

@@ -158,4 +158,18 @@ describe('embedded bus on SQLite', () => {
     await waitFor('the delivery', () => recorder.received.length === 1);
     await fixture.close();
   });
+  test('the registered groups are read once, and a group registered afterwards gets the next publish', async () => {
+    const fixture = await sqliteFixture();
+    const bus = await fixture.open(1);
+    const first = await record(bus, { group: 'first', subjects: ['groups.>'] });
+    await bus.publish([{ type: 'x', subject: 'groups.a', payload: 1 }]);
+    await waitFor('the first group’s delivery', () => first.recorder.received.length === 1);
+    // Another bus on the same engine, as another module of the process would open.
+    const other = await fixture.open(2);
+    const second = await record(other, { group: 'second', subjects: ['groups.>'] });
+    await bus.publish([{ type: 'x', subject: 'groups.b', payload: 2 }]);
+    await waitFor('both groups’ deliveries', () => first.recorder.received.length === 2 && second.recorder.received.length === 1);
+    assert.deepEqual(second.recorder.received.map((r) => r.event.payload), [2]);
+    await fixture.close();
+  });
 });

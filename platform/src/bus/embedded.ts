@@ -107,7 +107,7 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
   /** Stores the events some registered group wants and their deliveries; resolves the groups that got any. */
   async #enqueue(db: Kysely<BusTables>, rows: readonly BusTables['bus_event'][]): Promise<Set<string>> {
     const now = Date.now();
-    const registered = await db.selectFrom('bus_group').select(['name', 'subjects']).execute();
+    const registered = await this.#registeredGroups(db);
     const matchers = registered.map((g) => ({ name: g.name, matches: this.#matcher(g.subjects) }));
     const stored: BusTables['bus_event'][] = [];
     const remembered: Array<{ row: BusTables['bus_event']; claims: number }> = [];
@@ -139,6 +139,22 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     return touched;
   }
 
+  /**
+   * The groups a publish queues for. Where this process alone writes the database (SQLite)
+   * only its own registrations change them, so they are read once and kept until one does:
+   * a statement less in every publishing transaction, on every chat message's path.
+   */
+  async #registeredGroups(db: Kysely<BusTables>): Promise<ReadonlyArray<{ name: string; subjects: string }>> {
+    const read = () => db.selectFrom('bus_group').select(['name', 'subjects']).execute();
+    if (this.#sql.capabilities.multiNode) return read();
+    const { signals } = this;
+    if (signals.groups) return signals.groups;
+    const version = signals.groupsVersion;
+    const groups = await read();
+    if (version === signals.groupsVersion) signals.groups = groups;
+    return groups;
+  }
+
   async consume(options: ConsumeOptions): Promise<Consumer> {
     this.#assertOpen();
     const resolved = resolveConsumeOptions(options, this.nodeId);
@@ -159,11 +175,14 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
   async #register(resolved: ResolvedGroupOptions): Promise<void> {
     const subjects = JSON.stringify(resolved.subjects);
     const now = Date.now();
+    // Before (no publish from here on keeps what it read) and after (the next one sees the row).
+    this.signals.groupsChanged();
     await this.#db
       .insertInto('bus_group')
       .values({ name: resolved.group, subjects, updated_at: now })
       .onConflict((oc) => oc.column('name').doUpdateSet({ subjects, updated_at: now }))
       .execute();
+    this.signals.groupsChanged();
   }
 
   async retryDeadLetter(id: string): Promise<boolean> {

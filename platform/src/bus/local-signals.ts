@@ -23,6 +23,16 @@ export class LocalSignals {
   readonly recentEvents = new RecentEvents(8192, 8 * 2 ** 20);
   /** Claims of the embedded bus, used where this process owns the database (SQLite). */
   readonly claims = new InFlightClaims();
+  /** The registered groups (`bus_group`), kept where this process owns the database: see `groupsChanged`. */
+  groups: ReadonlyArray<{ readonly name: string; readonly subjects: string }> | undefined;
+  /** Bumped by every registration, so a read that raced one is not kept. */
+  groupsVersion = 0;
+
+  /** A group was (or is about to be) registered: the next publish reads the groups again. */
+  groupsChanged(): void {
+    this.groups = undefined;
+    this.groupsVersion++;
+  }
 
   /** Calls `wake` whenever a local publish adds deliveries for `group`; returns the unsubscribe. */
   onGroupWake(group: string, wake: Wake): () => void {

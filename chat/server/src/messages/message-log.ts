@@ -108,14 +108,24 @@ export class MessageLog {
     return rows.map(toWireMessage);
   }
 
+  /** Of `conversationIds`, those that exist: the ones `memberships` name, plus any others found in one query. */
+  async #existing(trx: Kysely<ChatTables>, conversationIds: readonly string[], memberships: ReadonlyArray<{ conversation_id: unknown }>): Promise<Set<string>> {
+    const existing = new Set(memberships.map((m) => String(m.conversation_id)));
+    const unknown = conversationIds.filter((id) => !existing.has(id));
+    if (unknown.length > 0) for (const id of await lockConversations(trx, unknown, false)) existing.add(id);
+    return existing;
+  }
+
   async #write(trx: Kysely<ChatTables>, batch: readonly Submission[]): Promise<{ results: PromiseSettledResult<AppendResult>[]; events: NewEvent[] }> {
     this.#deps.onBatch?.(batch.length);
     const now = this.#now();
     const results: PromiseSettledResult<AppendResult>[] = new Array(batch.length);
     // Locks first: a member removed by a concurrent change is either still a member when we
-    // look (and its entries come before the removal's) or already gone.
+    // look (and its entries come before the removal's) or already gone. Without row locks
+    // the write transaction already excludes every other writer, so there is nothing to
+    // take, and whether a conversation exists is asked below only where membership is missing.
     const conversationIds = [...new Set(batch.map((s) => s.message.conversationId))];
-    const existing = await lockConversations(trx, conversationIds, this.#deps.rowLocks);
+    const locked = this.#deps.rowLocks ? await lockConversations(trx, conversationIds, true) : undefined;
     const stored = await findByClientIds(
       trx,
       batch.map((s) => ({ deviceId: s.sender.deviceId, clientMessageId: s.message.clientMessageId })),
@@ -140,6 +150,8 @@ export class MessageLog {
       .where(pairIn(['conversation_id', 'bigint'], ['account_id', 'bigint'], batch.map((s) => [s.message.conversationId, s.sender.accountId] as const)))
       .execute();
     const isMember = new Set(memberships.map((m) => `${String(m.conversation_id)}|${String(m.account_id)}`));
+    // A conversation with a member exists; the others decide between 404 and 403.
+    const existing = locked ?? (await this.#existing(trx, conversationIds, memberships));
 
     // Decide each submission; new entries are grouped per conversation in arrival order.
     const fresh = new Map<string, number[]>();

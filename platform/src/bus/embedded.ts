@@ -16,6 +16,7 @@ import { EmbeddedConsumer, type EmbeddedConsumerContext } from './embedded-consu
 import { chunks, prepareEvents, toEventRow } from './events.ts';
 import type { Bus, BusCapabilities, BusEvent, BusStats, ConsumeOptions, Consumer, GroupOptions, NewEvent } from './interface.ts';
 import { SqlBackedBus } from './sql-backed-bus.ts';
+import type { RegisteredGroup } from './local-signals.ts';
 import type { BusTables } from './migrations.ts';
 import { compileFilters, type SubjectMatcher } from './subjects.ts';
 
@@ -144,15 +145,9 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
    * only its own registrations change them, so they are read once and kept until one does:
    * a statement less in every publishing transaction, on every chat message's path.
    */
-  async #registeredGroups(db: Kysely<BusTables>): Promise<ReadonlyArray<{ name: string; subjects: string }>> {
+  #registeredGroups(db: Kysely<BusTables>): Promise<readonly RegisteredGroup[]> {
     const read = () => db.selectFrom('bus_group').select(['name', 'subjects']).execute();
-    if (this.#sql.capabilities.multiNode) return read();
-    const { signals } = this;
-    if (signals.groups) return signals.groups;
-    const version = signals.groupsVersion;
-    const groups = await read();
-    if (version === signals.groupsVersion) signals.groups = groups;
-    return groups;
+    return this.#sql.capabilities.multiNode ? read() : this.signals.registeredGroups(read);
   }
 
   async consume(options: ConsumeOptions): Promise<Consumer> {

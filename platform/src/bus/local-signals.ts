@@ -15,6 +15,12 @@ import { SerialQueue } from './serial-queue.ts';
 
 type Wake = () => void;
 
+/** A consumer group as publishes match events to it. */
+export interface RegisteredGroup {
+  readonly name: string;
+  readonly subjects: string;
+}
+
 export class LocalSignals {
   readonly #groups = new Map<string, Set<Wake>>();
   readonly #outboxListeners = new Set<Wake>();
@@ -23,15 +29,24 @@ export class LocalSignals {
   readonly recentEvents = new RecentEvents(8192, 8 * 2 ** 20);
   /** Claims of the embedded bus, used where this process owns the database (SQLite). */
   readonly claims = new InFlightClaims();
-  /** The registered groups (`bus_group`), kept where this process owns the database: see `groupsChanged`. */
-  groups: ReadonlyArray<{ readonly name: string; readonly subjects: string }> | undefined;
+  /** The registered groups (`bus_group`), kept where this process owns the database. */
+  #registered: readonly RegisteredGroup[] | undefined;
   /** Bumped by every registration, so a read that raced one is not kept. */
-  groupsVersion = 0;
+  #registeredVersion = 0;
+
+  /** The registered groups: kept from the last `read` until a registration (`groupsChanged`). */
+  async registeredGroups(read: () => Promise<readonly RegisteredGroup[]>): Promise<readonly RegisteredGroup[]> {
+    if (this.#registered) return this.#registered;
+    const version = this.#registeredVersion;
+    const groups = await read();
+    if (version === this.#registeredVersion) this.#registered = groups;
+    return groups;
+  }
 
   /** A group was (or is about to be) registered: the next publish reads the groups again. */
   groupsChanged(): void {
-    this.groups = undefined;
-    this.groupsVersion++;
+    this.#registered = undefined;
+    this.#registeredVersion++;
   }
 
   /** Calls `wake` whenever a local publish adds deliveries for `group`; returns the unsubscribe. */

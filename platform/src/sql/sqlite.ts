@@ -107,12 +107,15 @@ class BusyWaitingConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const deadline = performance.now() + this.#timeoutMs;
+    // Set at the first SQLITE_BUSY: nearly every statement runs at once, and this is their path.
+    let deadline: number | undefined;
     for (;;) {
       try {
         return await this.#inner.executeQuery<R>(query);
       } catch (error) {
-        if (!isBusy(error) || this.#database.inTransaction || performance.now() >= deadline) throw error;
+        if (!isBusy(error) || this.#database.inTransaction) throw error;
+        deadline ??= performance.now() + this.#timeoutMs;
+        if (performance.now() >= deadline) throw error;
         await sleep(1);
       }
     }

@@ -200,7 +200,12 @@ forEachEngineSet('chat delivery over WebSocket', (engines) => {
     const results = await Promise.all(clients.map((c, i) => sendMessages(c, conversationId, 200, `d${i}`)));
     const lastSeq = Math.max(...results.flat().map((r) => r.seq));
     for (const client of clients) {
-      await client.waitFor('the whole log', () => client.held(conversationId).at(-1)?.seq === lastSeq, 20_000);
+      // Its own send-results can arrive before the deliveries of earlier seqs (those may be
+      // read from the log after a lag), so the last seq alone does not mean the whole log.
+      await client.waitFor('the whole log', () => {
+        const held = client.held(conversationId);
+        return held.at(-1)?.seq === lastSeq && new Set(held.map((m) => m.seq)).size === lastSeq - held[0]!.seq + 1;
+      }, 20_000);
       const held = client.held(conversationId);
       assertContiguous(held, held[0]!.seq, lastSeq);
     }

@@ -25,6 +25,7 @@ import {
   type UnknownRow,
 } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { loadSqliteExtensions } from './extensions.ts';
 import { normalizeInt64 } from './integers.ts';
 import type { SqlEngine } from './interface.ts';
 import { runMigrations } from './migrator.ts';
@@ -196,6 +197,7 @@ export class SqliteEngine<DB = any> implements SqlEngine<DB> {
     // page at a time. In memory: inserting 64-row batches of chat messages spent 7% of its
     // time in the b-tree insert instead of 33%; the chat server under load, 3.6% less CPU.
     database.pragma('temp_store = MEMORY');
+    loadSqliteExtensions(database);
     if (options.filename !== ':memory:') this.#checkpointer = new WalCheckpointer(database, options.filename);
     this.db = new Kysely<DB>({ dialect: new EmbeddedSqliteDialect(database, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS), plugins: [new Int64ResultPlugin()] });
   }

@@ -157,4 +157,15 @@ export const videoMigrations: Record<string, Migration> = {
       await reindexVideos(db, index, { batchSize: 500 });
     },
   },
+  'video/0005_search_index_newest_first': {
+    async up(db: Kysely<any>) {
+      // SQLite: both tables keyed by the negated video id, so newest first is FTS5's forward
+      // order. Rebuilt, then refilled; PostgreSQL's index is unchanged.
+      const index = searchIndexFor(db);
+      if (index.name !== 'sqlite-fts5') return;
+      await index.dropSchema(db);
+      await index.createSchema(db);
+      await reindexVideos(db, index, { batchSize: 500 });
+    },
+  },
 };

@@ -115,7 +115,7 @@ int sqlite3_extension_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routi
   SQLITE_EXTENSION_INIT2(pApi)
   fts5_api *api = fts5Api(db);
   if (!api || api->iVersion < 2) {
-    *pzErrMsg = sqlite3_mprintf("bm25df: this SQLite has no FTS5");
+    if (pzErrMsg) *pzErrMsg = sqlite3_mprintf("bm25df: this SQLite has no FTS5");
     return SQLITE_ERROR;
   }
   return api->xCreateFunction(api, "bm25df", 0, bm25df, 0);

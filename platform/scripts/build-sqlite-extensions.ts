@@ -1,22 +1,23 @@
 /**
- * Compiles the SQLite extensions the embedded engine loads (platform/src/sql/native/*.c)
+ * Compiles the SQLite extensions the embedded engine loads (platform/src/sql/native/<name>.c)
  * into platform/build/, against the headers of the SQLite that better-sqlite3 bundles.
  * Run by `npm ci` / `npm install` (the root package's postinstall); needs a C compiler
  * (`cc`, or $CC).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { sqliteExtensionPath } from '../src/sql/extensions.ts';
+import { SQLITE_EXTENSIONS, sqliteExtensionPath } from '../src/sql/extensions.ts';
 
 const source = join(import.meta.dirname, '../src/sql/native');
 const headers = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'deps/sqlite3');
 const cc = process.env.CC || 'cc';
 
-for (const file of readdirSync(source).filter((f) => f.endsWith('.c'))) {
+for (const name of SQLITE_EXTENSIONS) {
+  const file = `${name}.c`;
   const input = join(source, file);
-  const output = sqliteExtensionPath(file.slice(0, -2));
+  const output = sqliteExtensionPath(name);
   mkdirSync(dirname(output), { recursive: true });
   const args = ['-O2', '-fPIC', '-shared', '-Wall', '-I', headers, '-o', output, input, '-lm'];
   try {

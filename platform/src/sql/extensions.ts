@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 
-/** native/fts5-bm25df.c: FTS5's bm25 with the caller's document counts. */
-const EXTENSIONS = ['fts5-bm25df'];
+/** Each is native/<name>.c. fts5-bm25df: FTS5's bm25 with the caller's document counts. */
+export const SQLITE_EXTENSIONS = ['fts5-bm25df'] as const;
 
 const BUILD_DIR = join(import.meta.dirname, '../../build');
 
@@ -18,7 +18,7 @@ export function sqliteExtensionPath(name: string): string {
 }
 
 export function loadSqliteExtensions(database: Database.Database): void {
-  for (const name of EXTENSIONS) {
+  for (const name of SQLITE_EXTENSIONS) {
     const path = sqliteExtensionPath(name);
     if (!existsSync(path)) throw new Error(`${path} is missing: npm ci builds it (with a C compiler; see platform/scripts/build-sqlite-extensions.ts).`);
     database.loadExtension(path);

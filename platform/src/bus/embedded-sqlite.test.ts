@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
+import { sql as rawSql, type Kysely } from 'kysely';
 import { SqliteEngine } from '../sql/index.ts';
 import { runContract } from './contract.case.ts';
 import { record, sleep, waitFor, type BusFixture } from './contract-support.ts';
@@ -172,4 +172,36 @@ describe('embedded bus on SQLite', () => {
     assert.deepEqual(second.recorder.received.map((r) => r.event.payload), [2]);
     await fixture.close();
   });
+  test('gathers no planner statistics for its queue, which would make SQLite plan every claim and ack again at each run', async () => {
+    const fixture = await sqliteFixture({ housekeepingIntervalMs: 20 });
+    const bus = await fixture.open(1);
+    const { recorder } = await record(bus, { group: 'busy', subjects: ['busy.>'] });
+    // Past the backlog after which PostgreSQL's statistics are refreshed.
+    for (let i = 0; i < 4; i++) await bus.publish(Array.from({ length: 300 }, (_, n) => ({ type: 'x', subject: 'busy.x', payload: n })));
+    await waitFor('every delivery', () => recorder.received.length === 1200);
+    await sleep(100); // housekeeping rounds
+    assert.deepEqual(await statisticsOf(fixture.sql.db, 'bus_delivery'), []);
+    await fixture.close();
+  });
+  test('bus/0005 drops the queue statistics an earlier version gathered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bus-sqlite-'));
+    const sql = new SqliteEngine({ filename: join(dir, 'bus.db') });
+    await sql.migrate(Object.fromEntries(Object.entries(busMigrations).filter(([name]) => name < 'bus/0005')));
+    const db = sql.db as Kysely<BusTables>;
+    await db.insertInto('bus_delivery').values(Array.from({ length: 50 }, (_, n) => ({ group_name: `g${n % 3}`, event_id: String(1000 + n), visible_at: n, attempts: 0, last_error: null }))).execute();
+    await rawSql`analyze bus_delivery`.execute(db);
+    assert.notDeepEqual(await statisticsOf(db, 'bus_delivery'), []);
+    await sql.migrate(busMigrations);
+    assert.deepEqual(await statisticsOf(db, 'bus_delivery'), []);
+    await sql.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
+
+/** The rows SQLite's statistics tables hold for `table` (none when ANALYZE never ran). */
+async function statisticsOf(db: Kysely<any>, table: string): Promise<unknown[]> {
+  const { rows: tables } = await rawSql<{ name: string }>`select name from sqlite_schema where name in ('sqlite_stat1', 'sqlite_stat4')`.execute(db);
+  const rows: unknown[] = [];
+  for (const { name } of tables) rows.push(...(await rawSql`select * from ${rawSql.table(name)} where tbl = ${table}`.execute(db)).rows);
+  return rows;
+}

@@ -247,9 +247,11 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
         .execute();
     }
     const now = Date.now();
-    // Planner statistics: without them PostgreSQL guesses a handful of rows per group and
-    // sorts the whole backlog on every claim instead of reading the due index in order.
-    if (this.#queuedSinceAnalyze >= 1000 && now - this.#lastAnalyze >= ANALYZE_EVERY_MS) {
+    // Planner statistics, on PostgreSQL: without them it guesses a handful of rows per group
+    // and sorts the whole backlog on every claim instead of reading the due index in order.
+    // SQLite reads that index without them, and with them (it is built with STAT4) it plans
+    // every claim and ack again at each run, for the values bound (see migrations.ts, 0005).
+    if (this.#sql.name === 'postgres' && this.#queuedSinceAnalyze >= 1000 && now - this.#lastAnalyze >= ANALYZE_EVERY_MS) {
       this.#queuedSinceAnalyze = 0;
       this.#lastAnalyze = now;
       await rawSql`analyze bus_delivery`.execute(this.#db);

@@ -3,7 +3,7 @@
  * dedupe marks; the embedded bus also keeps its queue here (events, groups, deliveries).
  * Ids are Snowflakes in bigint columns; times are epoch milliseconds in bigint columns.
  */
-import type { Kysely } from 'kysely';
+import { sql, SqliteAdapter, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 export interface BusTables {
@@ -110,6 +110,24 @@ export const busMigrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('bus_processed_pk', ['group_name', 'event_id'])
         .execute();
       await db.schema.createIndex('bus_processed_at').on('bus_processed').column('processed_at').execute();
+    },
+  },
+  'bus/0005_sqlite_queue_without_statistics': {
+    /**
+     * SQLite: forgets the queue's planner statistics that earlier versions gathered
+     * (`ANALYZE bus_delivery`, now PostgreSQL's alone). SQLite is built with STAT4 here, and
+     * with samples of a table it prepares each statement on it again at every run, to plan
+     * for the values bound: every claim and every ack, twice a write turn per group on a
+     * busy chat server. Its plans are the same without them (the due index, the primary key).
+     * Measured on the chat server, alternated rounds: at 5,000 msgs/s send → deliver p99
+     * 42 → 33 ms (lower in 6 of 6), claims 205 → 91 µs and acks 156 → 80 µs each.
+     */
+    async up(db: Kysely<any>) {
+      if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
+      const { rows } = await sql<{ name: string }>`select name from sqlite_schema where name in ('sqlite_stat1', 'sqlite_stat4')`.execute(db);
+      for (const { name } of rows) await sql`delete from ${sql.table(name)} where tbl = 'bus_delivery'`.execute(db);
+      // The connection keeps the statistics it loaded with the schema until told to reload them.
+      if (rows.length > 0) await sql`analyze sqlite_schema`.execute(db);
     },
   },
 };

@@ -1,7 +1,8 @@
 /**
  * One member of a consumer group on the embedded bus. Its loop claims up to `batchSize`
  * visible deliveries, hands them to the handler as one batch, then writes the batch's
- * settlements in one statement per kind. On a shared database a claim is one
+ * settlements in one statement per kind (its acks with every other group's of the same
+ * turn: acked-deliveries.ts). On a shared database a claim is one
  * UPDATE … RETURNING (SKIP LOCKED where the database has it); on one this process owns,
  * a read, with the claims kept in memory (in-flight-claims.ts). When nothing is left it
  * sleeps until a local publish wakes it or its group's next deadline (ack timeout, nak
@@ -29,6 +30,8 @@ export interface EmbeddedConsumerContext {
   readonly onError: (error: unknown) => void;
   /** Stores dead letters and deletes their deliveries in one transaction. */
   deadLetter(group: string, drafts: readonly DeadLetterDraft[]): Promise<void>;
+  /** Deletes acked deliveries, with the other groups' of this turn (acked-deliveries.ts). */
+  deleteAcked(group: string, eventIds: readonly string[]): Promise<void>;
   /** Some deliveries were acked: their events may now be prunable. */
   acked(): void;
 }
@@ -288,7 +291,7 @@ export class EmbeddedConsumer implements Consumer {
     this.#naks = [];
     this.#dead = [];
     if (acks.length > 0) {
-      await db.deleteFrom('bus_delivery').where('group_name', '=', this.group).where('event_id', 'in', acks).execute();
+      await this.#ctx.deleteAcked(this.group, acks);
       await claims?.release(this.group, acks);
       this.#ctx.acked();
     }

@@ -3,9 +3,10 @@
  * the chat server's time goes under the `chat` benchmark's load, one load level at a time.
  * Per level it prints messages/s and send → deliver latency, the server's CPU (all its
  * threads, from /proc) per delivered message, the frames each message cost on the wire
- * (from /metrics), event-loop delay and GC pauses (the latency's tail), the SQLite
- * statements by total time, and the functions with the most self time in a CPU profile of
- * that window, whose file it names (open it in Chrome DevTools). A diagnostic, not a
+ * (from /metrics), event-loop delay and GC pauses (the latency's tail), the write turns
+ * (commits) with the statements each cost, the SQLite statements by total time, and the
+ * functions with the most self time in a CPU profile of that window, whose file it names
+ * (open it in Chrome DevTools). A diagnostic, not a
  * benchmark: the instrumentation slows the server a little, and nothing is written to
  * bench/results.
  */
@@ -130,6 +131,13 @@ export async function run({ args }: { quick: boolean; args: readonly string[] })
         }`,
       );
       const sqlMs = statements.reduce((sum, s) => sum + s.totalMs, 0);
+      // Latency at a given share of the maximum follows the fixed cost of a write turn, so count per turn.
+      const calls = (match: (sql: string) => boolean) => statements.filter((s) => match(s.sql)).reduce((sum, s) => sum + s.calls, 0);
+      const turns = calls((sql) => sql.startsWith('commit'));
+      const perTurn = (n: number) => (turns > 0 ? n / turns : 0).toFixed(1);
+      console.log(
+        `  write turns ${turns} (${(turns / seconds).toFixed(0)}/s, ${(messages / Math.max(turns, 1)).toFixed(1)} messages each); statements per turn ${perTurn(calls(() => true))}, of them the bus's ${perTurn(calls((sql) => /"bus_(delivery|event)"/.test(sql)))}`,
+      );
       console.log(`  SQLite ${sqlMs.toFixed(0)} ms in the window, top statements (calls, total ms, µs each):`);
       for (const s of statements.slice(0, 8)) console.log(`    ${String(s.calls).padStart(7)} ${s.totalMs.toFixed(0).padStart(6)} ${((1000 * s.totalMs) / s.calls).toFixed(0).padStart(6)}  ${s.sql.replace(/\s+/g, ' ').slice(0, 110)}`);
       console.log(`  most self time (${profilePath}):`);

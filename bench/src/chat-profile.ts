@@ -6,9 +6,8 @@
  * (from /metrics), event-loop delay and GC pauses (the latency's tail), the write turns
  * (commits) with the statements each cost, the SQLite statements by total time, and the
  * functions with the most self time in a CPU profile of that window, whose file it names
- * (open it in Chrome DevTools). A diagnostic, not a
- * benchmark: the instrumentation slows the server a little, and nothing is written to
- * bench/results.
+ * (open it in Chrome DevTools). A diagnostic, not a benchmark: the instrumentation slows
+ * the server a little, and nothing is written to bench/results.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -64,7 +64,7 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     this.#db = options.sql.db as Kysely<BusTables>;
     this.#processedRetentionMs = options.processedRetentionMs ?? 7 * 24 * 3600_000;
     this.#onError = options.onError ?? ((error) => console.error('embedded bus:', error));
-    const acked = new AckedDeliveries(this.#db);
+    const ackedDeliveries = new AckedDeliveries(this.#db);
     this.#consumerContext = {
       db: this.#db,
       signals: this.signals,
@@ -73,7 +73,7 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
       pollIntervalMs: options.pollIntervalMs ?? (options.sql.capabilities.multiNode ? 1000 : 30_000),
       onError: this.#onError,
       deadLetter: (group, drafts) => this.#deadLetter(group, drafts),
-      deleteAcked: (group, eventIds) => acked.delete(group, eventIds),
+      deleteAcked: (group, eventIds) => ackedDeliveries.delete(group, eventIds),
       acked: () => {
         this.#ackedSincePrune = true;
       },

@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { searchIndexFor } from './search/index.ts';
+import { searchIndexFor, type SearchIndex } from './search/index.ts';
 import { reindexVideos } from './search/reindex.ts';
 
 export interface VideoTables {
@@ -151,10 +151,7 @@ export const videoMigrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       // SQLite: a contentless FTS5 table and a small table of the filter columns replace the
       // first layout (filters read every match's whole document). Rebuilt, then refilled.
-      const index = searchIndexFor(db);
-      await index.dropSchema(db);
-      await index.createSchema(db);
-      await reindexVideos(db, index, { batchSize: 500 });
+      await rebuildSearchIndex(db, searchIndexFor(db));
     },
   },
   'video/0005_search_index_newest_first': {
@@ -162,10 +159,14 @@ export const videoMigrations: Record<string, Migration> = {
       // SQLite: both tables keyed by the negated video id, so newest first is FTS5's forward
       // order. Rebuilt, then refilled; PostgreSQL's index is unchanged.
       const index = searchIndexFor(db);
-      if (index.name !== 'sqlite-fts5') return;
-      await index.dropSchema(db);
-      await index.createSchema(db);
-      await reindexVideos(db, index, { batchSize: 500 });
+      if (index.name === 'sqlite-fts5') await rebuildSearchIndex(db, index);
     },
   },
 };
+
+/** A new layout of the search index: dropped, created again, refilled from `video`. */
+async function rebuildSearchIndex(db: Kysely<any>, index: SearchIndex): Promise<void> {
+  await index.dropSchema(db);
+  await index.createSchema(db);
+  await reindexVideos(db, index, { batchSize: 500 });
+}

@@ -2,9 +2,10 @@
  * The `origin` benchmark: requests/s and GB/s for a 2 MB segment and a 1 KB playlist over
  * keep-alive connections, from (a) our origin alone (the full platform stack reading the
  * blob store), (b) the nginx edge of deploy/nginx with a warm cache, by a public and by a
- * signed URL, and (c) nginx serving the same files from disk, all in one run. Each of
- * (a) and (b) is measured in short slices back to back with (c), and its ratio is the
- * median of those pairs' ratios. The load is wrk (wrk-load.ts), the
+ * signed URL, (c) nginx serving the same files from disk, and (d) bare node:http serving
+ * them from memory (servers/bare-files.ts: the ceiling of any origin on Node), all in one
+ * run. Each of (a), (b) and (d) is measured in short slices back to back with (c), and its
+ * ratio is the median of those pairs' ratios. The load is wrk (wrk-load.ts), the
  * one client here that keeps up with nginx. Each server runs pinned to core 1 and
  * wrk to core 0 when taskset allows (the edge's origin sits idle while the edge is
  * measured: every request is a cache HIT).
@@ -18,13 +19,14 @@ import { createInterface } from 'node:readline';
 import { freePort, renderEdgeConfig, startNginx, type RunningNginx } from '../../deploy/nginx/edge.ts';
 import type { VideoId } from '../../video/server/src/ids.ts';
 import { signedBase } from '../../video/server/src/playback/index.ts';
+import { startChild } from './chat-process.ts';
 import { pinned } from './http-load.ts';
 import { median, printTable, writeReport } from './report.ts';
 import { wrkLoad } from './wrk-load.ts';
 
-type Target = 'origin' | 'edge' | 'edge_signed' | 'static';
+type Target = 'origin' | 'edge' | 'edge_signed' | 'static' | 'node';
 type File = 'segment' | 'playlist';
-const TARGETS: Target[] = ['static', 'edge', 'edge_signed', 'origin'];
+const TARGETS: Target[] = ['static', 'edge', 'edge_signed', 'origin', 'node'];
 const CONNECTIONS: Record<File, number> = { segment: 10, playlist: 50 };
 
 interface Sample {
@@ -95,6 +97,8 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   const staticDir = await mkdtemp(join(tmpdir(), 'bench-origin-static-'));
   await chmod(staticDir, 0o755); // nginx workers run as another user when started as root
   const origin = await startOrigin(staticDir);
+  // Started once the origin has written the files it serves.
+  const bareNode = await startChild(join(import.meta.dirname, 'servers', 'bare-files.ts'), { core: 1, env: { STATIC_DIR: staticDir } });
   const nginxCpus = pinned ? { cpus: '1' } : {};
   const servers: RunningNginx[] = [];
   try {
@@ -121,6 +125,8 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
           return `${edge.url}${signed}hls/${name}`;
         case 'static':
           return `${disk.url}/v/${origin.videoId}/hls/${name}`;
+        case 'node':
+          return `http://127.0.0.1:${bareNode.port}/v/${origin.videoId}/hls/${name}`;
       }
     };
 
@@ -180,6 +186,12 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
         rows.push({ metric: `${file} ${target.replace('_', ' ')} vs nginx static (median of pairs)`, ours: ours.rps, baseline: disk.rps, ratio: pairMedian, unit: 'req/s' });
         rows.push({ metric: `${file} ${target.replace('_', ' ')} vs nginx static`, ours: ours.gbps, baseline: disk.gbps, unit: 'GB/s' });
       }
+      // The origin against Node's own ceiling, round by round (measured seconds apart).
+      const originRounds = samples.get(`origin_${file}`)!;
+      const nodeRounds = samples.get(`node_${file}`)!;
+      const ofNode = median(originRounds.map((o, i) => o.rps / nodeRounds[i]!.rps));
+      ratio[`origin_vs_node_${file}`] = ofNode;
+      rows.push({ metric: `${file} origin vs bare node:http (median of rounds)`, ours: figures('origin').rps, baseline: figures('node').rps, ratio: ofNode, unit: 'req/s' });
     }
     console.log('');
     printTable(rows);
@@ -193,12 +205,14 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
         `${runs} rounds; in each, every target is measured for ${seconds} s back to back with nginx static (which goes first flips every round), and a ratio is the median of those pairs' own ratios (_min and _max: their spread); req/s, GB/s and latencies are medians over the rounds. All over keep-alive connections driven by wrk (one thread): the ${origin.playlistBytes} B playlist with ${CONNECTIONS.playlist} connections, the 2 MB segment with ${CONNECTIONS.segment}. Records before 2026-12-06 took 3 runs of 10 s per target and the ratio of the medians, which this machine's drift between minutes moved by ±30%.`,
         `${pinned ? 'Each server pinned to core 1 (nginx: one worker), wrk pinned to core 0' : 'Not pinned (taskset unavailable)'}; absolute figures move with other work on the machine (see loadAverage) — the ratios, measured in the same rounds, are the result.`,
         'origin: the full platform stack (ROLE=api, embedded engines, one pino access line per request to /dev/null): route, video status and visibility (remembered 1 s), files of up to 64 KiB remembered 1 s in memory (origin/recent-files.ts), larger ones from the blob seam (local directory: open, sidecar etag, stream).',
+        'node: bare node:http answering the same files from memory with the origin\'s headers and nothing else (no routing, access check, log or blob store; servers/bare-files.ts), pinned like the others: what Node\'s HTTP server delivers by itself here. origin_vs_node_*: the origin over it, the median of the rounds\' ratios.',
         'edge: deploy/nginx/edge.conf.template with a warm cache (every request a HIT), public URL and signed URL (secure_link MD5 per request); limit_req on with a rate too high to trigger; cache-file descriptors kept open (open_file_cache). static: nginx serving the same files from disk with sendfile.',
       ],
     });
     console.log(`\nwrote ${path}`);
   } finally {
     for (const server of servers) await server.stop();
+    await bareNode.stop();
     await origin.stop();
     await rm(staticDir, { recursive: true, force: true });
   }

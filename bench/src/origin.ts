@@ -97,11 +97,12 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
   const staticDir = await mkdtemp(join(tmpdir(), 'bench-origin-static-'));
   await chmod(staticDir, 0o755); // nginx workers run as another user when started as root
   const origin = await startOrigin(staticDir);
-  // Started once the origin has written the files it serves.
-  const bareNode = await startChild(join(import.meta.dirname, 'servers', 'bare-files.ts'), { core: 1, env: { STATIC_DIR: staticDir } });
   const nginxCpus = pinned ? { cpus: '1' } : {};
-  const servers: RunningNginx[] = [];
+  const servers: Array<Pick<RunningNginx, 'stop'>> = [];
   try {
+    // Started once the origin has written the files it serves.
+    const bareNode = await startChild(join(import.meta.dirname, 'servers', 'bare-files.ts'), { core: 1, env: { STATIC_DIR: staticDir } });
+    servers.push(bareNode);
     const edgePort = await freePort();
     const edge = await startNginx(
       await renderEdgeConfig({ listen: `127.0.0.1:${edgePort}`, origins: [`127.0.0.1:${origin.port}`], playbackSecret: origin.secret, workers: 1, videoRate: 1_000_000, videoBurst: 1_000_000, cacheMaxSize: '1g' }),
@@ -212,7 +213,6 @@ export async function run({ quick }: { quick: boolean }): Promise<void> {
     console.log(`\nwrote ${path}`);
   } finally {
     for (const server of servers) await server.stop();
-    await bareNode.stop();
     await origin.stop();
     await rm(staticDir, { recursive: true, force: true });
   }

@@ -7,10 +7,11 @@
  */
 // The same V8 settings as the origin it is compared with.
 import '@twin/platform/runtime-flags';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
 import { join, relative } from 'node:path';
+import { requestIdMinter } from '../../../platform/src/http/request-ids.ts';
 
 const root = process.env.STATIC_DIR;
 if (!root) throw new Error('STATIC_DIR is not set');
@@ -37,13 +38,12 @@ for (const entry of readdirSync(root, { recursive: true, withFileTypes: true }))
   });
 }
 
-// Request ids minted the way the platform mints them (process tag + counter), so both pay the same.
-const tag = randomBytes(6).toString('base64url');
-let counter = 0;
+// Request ids minted by the platform's own minter, so both pay the same.
+const mintRequestId = requestIdMinter();
 const server = createServer((req, res) => {
   const file = files.get(req.url ?? '');
   if (!file) return void res.writeHead(404).end();
-  res.writeHead(200, { ...file.headers, 'x-request-id': `${tag}-${(++counter).toString(36)}` });
+  res.writeHead(200, { ...file.headers, 'x-request-id': mintRequestId() });
   res.end(file.body);
 });
 server.listen(0, '127.0.0.1', () => {

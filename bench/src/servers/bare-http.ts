@@ -4,16 +4,15 @@
  */
 // The same V8 settings as the platform server it is compared with.
 import '@twin/platform/runtime-flags';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { requestIdMinter } from '../../../platform/src/http/request-ids.ts';
 
 const body = Buffer.from('{"status":"ok"}');
-// Request ids minted the way the platform mints them (process tag + counter), so both pay the same.
-const tag = randomBytes(6).toString('base64url');
-let counter = 0;
+// Request ids minted by the platform's own minter, so both pay the same.
+const mintRequestId = requestIdMinter();
 const server = createServer((req, res) => {
   if (req.url === '/healthz') {
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, 'x-request-id': `${tag}-${(++counter).toString(36)}` });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, 'x-request-id': mintRequestId() });
     res.end(body);
   } else {
     res.writeHead(404).end();

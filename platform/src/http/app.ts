@@ -3,7 +3,6 @@
  * error envelope for every failure, request ids, one log line and RED metrics per
  * request, and OpenAPI at /docs. Features register themselves as plugins on the result.
  */
-import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import { LazyRequestLogger } from '../observability/request-logger.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { requestIdMinter } from './request-ids.ts';
 import { addRouteHook } from './route-hooks.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -29,16 +29,6 @@ export interface HttpAppOptions {
 }
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/**
- * Minted request ids: a random tag per process plus a counter — unique across nodes and
- * restarts in practice, and far cheaper per request than a UUID.
- */
-function requestIdMinter(): () => string {
-  const tag = randomBytes(6).toString('base64url');
-  let counter = 0;
-  return () => `${tag}-${(++counter).toString(36)}`;
-}
 
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const mintRequestId = requestIdMinter();

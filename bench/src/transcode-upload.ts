@@ -13,7 +13,7 @@ import { createServer, request } from 'node:http';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { DurableWriteStream } from '@twin/platform/blob';
+import { DurableWriteStream, freeChunk } from '@twin/platform/blob';
 
 const BLOCK_BYTES = 8 * 2 ** 20;
 
@@ -46,13 +46,24 @@ export async function rawWriteSec(file: string, bytes: number, { synced }: { syn
 
 /**
  * A bare node:http server that streams each request body into `file` as the tus store
- * does (synced before it answers 204): the most Node's own HTTP receive path delivers to
- * disk here, a second reference for tus. Without a file it reads each body and drops it:
- * the most Node's HTTP receive path delivers at all, the ceiling of any Node upload server.
+ * does (synced before it answers 204, each chunk freed once written): the most Node's own
+ * HTTP receive path delivers to disk here, a second reference for tus. Without a file it
+ * reads each body and frees it: the most Node's HTTP receive path delivers at all, the
+ * ceiling of any Node upload server.
  */
 export async function bareHttpServer(file?: string): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    const received = file ? pipeline(req, new DurableWriteStream(file, { flags: 'w' })) : pipeline(req, new Writable({ write: (_chunk, _encoding, done) => done() }));
+    const received = file
+      ? pipeline(req, new DurableWriteStream(file, { flags: 'w', chunksHandedOver: true }))
+      : pipeline(
+          req,
+          new Writable({
+            write: (chunk: Buffer, _encoding, done) => {
+              freeChunk(chunk);
+              done();
+            },
+          }),
+        );
     received.then(
       () => res.writeHead(204).end(),
       () => res.writeHead(500).end(),

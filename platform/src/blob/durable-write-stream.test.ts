@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { DurableWriteStream } from './durable-write-stream.ts';
+import { DurableWriteStream, freeChunk } from './durable-write-stream.ts';
 
 describe('DurableWriteStream', () => {
   let dir: string;
@@ -66,6 +66,43 @@ describe('DurableWriteStream', () => {
     // Bytes buffered when the source failed are dropped; the file holds a prefix (tus resumes from its size).
     assert.ok('first '.startsWith(await readFile(broken, 'utf8')));
   });
+
+  test('frees handed-over chunks once written, and only those that are a whole buffer of their own', async () => {
+    const path = join(dir, 'handed-over');
+    const owned = [randomBytes(65_536), randomBytes(65_536)].map((b) => Buffer.from(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)));
+    const expected = Buffer.concat([...owned, Buffer.from('slice')]);
+    const backing = Buffer.from('a slice of a larger buffer');
+    const slice = backing.subarray(2, 7);
+    const file = new DurableWriteStream(path, { flags: 'wx', chunksHandedOver: true });
+    await pipeline(Readable.from([...owned, slice]), file);
+    assert.deepEqual(await readFile(path), expected);
+    assert.deepEqual(
+      owned.map((b) => b.buffer.detached),
+      [true, true],
+    );
+    assert.equal(slice.toString(), 'slice');
+    assert.equal(backing.toString(), 'a slice of a larger buffer');
+  });
+
+  test('leaves the chunks alone unless they are handed over', async () => {
+    const block = Buffer.from(randomBytes(65_536).buffer.slice(0));
+    await pipeline(Readable.from([block, block]), new DurableWriteStream(join(dir, 'kept'), { flags: 'wx' }));
+    assert.equal(block.buffer.detached, false);
+    assert.deepEqual(await readFile(join(dir, 'kept')), Buffer.concat([block, block]));
+  });
+});
+
+test('freeChunk frees a whole buffer and leaves a slice, a freed buffer and a shared one alone', () => {
+  const whole = new Uint8Array(1024);
+  freeChunk(whole);
+  assert.equal(whole.byteLength, 0);
+  freeChunk(whole);
+  const pooled = Buffer.from('pooled');
+  freeChunk(pooled);
+  assert.equal(pooled.toString(), 'pooled');
+  const shared = new Uint8Array(new SharedArrayBuffer(16));
+  freeChunk(shared);
+  assert.equal(shared.byteLength, 16);
 });
 
 function* chunksOf(bytes: Buffer, size: number): Generator<Buffer> {

@@ -18,6 +18,11 @@ export interface DurableWriteOptions {
   readonly start?: number;
   /** Bytes written between two background syncs; default 32 MiB. */
   readonly syncEveryBytes?: number;
+  /**
+   * The writer hands its chunks over and keeps no reference to them, as a request body
+   * piped straight in does: each one written is freed at once (see `freeChunk`).
+   */
+  readonly chunksHandedOver?: boolean;
 }
 
 const DEFAULT_SYNC_EVERY_BYTES = 32 * 2 ** 20;
@@ -36,6 +41,7 @@ export class DurableWriteStream extends Writable {
   readonly #path: string;
   readonly #flags: DurableWriteOptions['flags'];
   readonly #syncEveryBytes: number;
+  readonly #chunksHandedOver: boolean;
   #position: number;
   #handle: FileHandle | undefined;
   #sync: Promise<void> | undefined;
@@ -47,6 +53,7 @@ export class DurableWriteStream extends Writable {
     this.#flags = options.flags;
     this.#position = options.start ?? 0;
     this.#syncEveryBytes = options.syncEveryBytes ?? DEFAULT_SYNC_EVERY_BYTES;
+    this.#chunksHandedOver = options.chunksHandedOver ?? false;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -58,7 +65,9 @@ export class DurableWriteStream extends Writable {
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     if (this.#syncError) return callback(this.#syncError);
-    this.#writeAll(chunks.map(({ chunk }) => chunk)).then(() => {
+    const buffers = chunks.map(({ chunk }) => chunk);
+    this.#writeAll(buffers).then(() => {
+      if (this.#chunksHandedOver) buffers.forEach(freeChunk);
       if (this.bytesWritten - this.bytesSynced >= this.#syncEveryBytes && !this.#sync) this.#startSync();
       callback();
     }, callback);
@@ -109,6 +118,25 @@ export class DurableWriteStream extends Writable {
     const covers = this.bytesWritten;
     await this.#handle!.datasync();
     this.bytesSynced = covers;
+  }
+}
+
+/**
+ * Frees a chunk's memory now instead of at the next garbage collection, by detaching its
+ * ArrayBuffer (`transfer(0)`; the chunk reads as empty from then on). Only a chunk that is
+ * its whole ArrayBuffer, as each socket read is: a slice may share its buffer with others.
+ * Left to the collector, a GiB upload's 64 KiB socket Buffers went back to the allocator
+ * hundreds of MiB at a time, between full collections that the external memory itself
+ * kept starting, and were page-faulted in again for the next reads: two thirds of the
+ * receiving thread's time. Freed as written, the next reads reuse the same warm memory.
+ */
+export function freeChunk(chunk: Uint8Array): void {
+  const { buffer } = chunk;
+  if (!(buffer instanceof ArrayBuffer) || buffer.detached || chunk.byteOffset !== 0 || chunk.byteLength !== buffer.byteLength) return;
+  try {
+    buffer.transfer(0);
+  } catch {
+    // An ArrayBuffer the engine will not detach (wasm memory, some of Node's own) is left to the collector.
   }
 }
 

@@ -10,7 +10,7 @@ import { S3BlobStore, type S3BlobStoreOptions } from './s3.ts';
 export type { BlobInfo, BlobPage, BlobRead, BlobStore, GetOptions, ListOptions, PutOptions } from './interface.ts';
 export { BlobNotFoundError, BlobRangeNotSatisfiableError, InvalidBlobKeyError } from './errors.ts';
 export { defaultContentType } from './keys.ts';
-export { DurableWriteStream, type DurableWriteOptions } from './durable-write-stream.ts';
+export { DurableWriteStream, freeChunk, type DurableWriteOptions } from './durable-write-stream.ts';
 export { LocalBlobStore, SMALL_OBJECT_BYTES, type LocalBlobStoreOptions } from './local.ts';
 export { S3BlobStore, type S3BlobStoreOptions } from './s3.ts';
 

@@ -5,9 +5,12 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { forEachEngineSet, startTestPlatform, waitFor, type TestPlatform } from '@twin/platform/testing';
+import type { VideoId } from '../src/ids.ts';
 import { videoFeature } from '../src/index.ts';
+import { sourceKey } from '../src/uploads/upload-ids.ts';
 import { createChannel, getVideo, listen, signUp, tusCreate, tusOffset, tusPatch, uploadId } from './helpers.ts';
 
 const LIMIT = 64 * 1024;
@@ -49,6 +52,9 @@ forEachEngineSet('video tus uploads', (engines) => {
     assert.equal(res.status, 201);
     assert.equal(res.headers.get('upload-offset'), '2000');
     assert.equal(await tusOffset(url!, alice.token), 2000);
+    // The local datastore writes the source file itself, freeing each received chunk once written.
+    const path = t.platform.blob.localPath(sourceKey(uploadId(url!) as VideoId));
+    if (path) assert.deepEqual(await readFile(path), bytes);
   });
 
   test('a connection dropped mid-PATCH keeps what arrived, and the upload resumes from the offset HEAD reports', async () => {

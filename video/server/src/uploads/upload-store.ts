@@ -54,13 +54,15 @@ function localUploadStore(platform: Platform, expiryMs: number): UploadStore {
  * puts are: the offset a client is told is one it may forget its copy up to, so it must
  * survive a power cut. The write stream syncs as the bytes arrive (see DurableWriteStream)
  * and writes them in large pieces: FileStore's own stream keeps 16 KiB, so each 64 KiB
- * from the socket was one thread-pool write after another.
+ * from the socket was one thread-pool write after another. The chunks are the request's
+ * own socket reads, passed by reference from the body (tus-bridge.ts) through tus to here
+ * and held by no one else, so each is freed as soon as it is written.
  */
 class SourceFileStore extends FileStore {
   override async write(readable: Readable, uploadId: string, offset: number): Promise<number> {
     const path = join(this.directory, uploadId);
     if (relative(this.directory, path).startsWith('..')) throw ERRORS.FILE_NOT_FOUND;
-    const file = new DurableWriteStream(path, { flags: 'r+', start: offset });
+    const file = new DurableWriteStream(path, { flags: 'r+', start: offset, chunksHandedOver: true });
     try {
       await pipeline(readable, file);
     } catch {

@@ -6,12 +6,14 @@
  * block (no GiB buffer), 8 MiB at a time.
  * Run as a worker, this file is the client: it sends the PATCH and posts the status back.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { DurableWriteStream, freeChunk } from '@twin/platform/blob';
 
@@ -45,16 +47,39 @@ export async function rawWriteSec(file: string, bytes: number, { synced }: { syn
 }
 
 /**
- * A bare node:http server that streams each request body into `file` as the tus store
- * does (synced before it answers 204, each chunk freed once written): the most Node's own
+ * The state of free memory a write starts from, which on this machine sets a GiB write's
+ * speed more than the disk does. Its hypervisor takes back free guest memory (virtio
+ * free page reporting, 8 MiB blocks, ~2 s after they are freed), and touching a page it
+ * took back costs a host fault: a synced 1 GiB write ran 1,200–1,460 MiB/s right after
+ * another one's file was removed, and 370–520 MiB/s when it started 4 s later.
+ * - cold: `sync`, then 4 s for freed memory to be reported: what a new upload meets on
+ *   an idle machine here; the page cache copy is slow for every writer alike.
+ * - warm: a GiB written to the page cache and removed just before, so the write reuses
+ *   pages the host still backs, as on bare metal: the write is as fast as the CPU copies,
+ *   and the ratio shows what the HTTP path costs in CPU.
+ */
+export type MemoryState = 'cold' | 'warm';
+
+export async function startFrom(state: MemoryState, scratchFile: string, bytes: number): Promise<void> {
+  execFileSync('sync');
+  if (state === 'cold') await sleep(4000);
+  else await rawWriteSec(scratchFile, bytes, { synced: false });
+}
+
+/**
+ * A bare node:http server that streams each request body into a new file beside `file`
+ * as the tus store does (synced before it answers 204, each chunk freed once written): the most Node's own
  * HTTP receive path delivers to disk here, a second reference for tus. Without a file it
  * reads each body and frees it: the most Node's HTTP receive path delivers at all, the
  * ceiling of any Node upload server.
  */
 export async function bareHttpServer(file?: string): Promise<{ url: string; close(): Promise<void> }> {
+  let requests = 0;
   const server = createServer((req, res) => {
-    const received = file
-      ? pipeline(req, new DurableWriteStream(file, { flags: 'w', chunksHandedOver: true }))
+    // Each body to a new file, removed once answered, as tus writes each upload's own file.
+    const path = file && `${file}.${requests++}`;
+    const received = path
+      ? pipeline(req, new DurableWriteStream(path, { flags: 'wx', chunksHandedOver: true }))
       : pipeline(
           req,
           new Writable({
@@ -67,16 +92,13 @@ export async function bareHttpServer(file?: string): Promise<{ url: string; clos
     received.then(
       () => res.writeHead(204).end(),
       () => res.writeHead(500).end(),
-    );
+    ).finally(() => path && rm(path, { force: true }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: async () => {
-      await new Promise((resolve) => server.close(resolve));
-      if (file) await rm(file, { force: true });
-    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 

@@ -68,10 +68,10 @@ export async function startFrom(state: MemoryState, scratchFile: string, bytes: 
 
 /**
  * A bare node:http server that streams each request body into a new file beside `file`
- * as the tus store does (synced before it answers 204, each chunk freed once written): the most Node's own
- * HTTP receive path delivers to disk here, a second reference for tus. Without a file it
- * reads each body and frees it: the most Node's HTTP receive path delivers at all, the
- * ceiling of any Node upload server.
+ * as the tus store does (synced before it answers 204, each chunk freed once written):
+ * the most Node's own HTTP receive path delivers to disk here, a second reference for
+ * tus. Without a file it reads each body and frees it: the most Node's HTTP receive path
+ * delivers at all, the ceiling of any Node upload server.
  */
 export async function bareHttpServer(file?: string): Promise<{ url: string; close(): Promise<void> }> {
   let requests = 0;
@@ -89,10 +89,12 @@ export async function bareHttpServer(file?: string): Promise<{ url: string; clos
             },
           }),
         );
-    received.then(
-      () => res.writeHead(204).end(),
-      () => res.writeHead(500).end(),
-    ).finally(() => path && rm(path, { force: true }));
+    received
+      .then(
+        () => res.writeHead(204).end(),
+        () => res.writeHead(500).end(),
+      )
+      .finally(() => path && rm(path, { force: true }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -202,7 +202,7 @@ async function measureUpload(c: Client, dataDir: string, bytes: number, runs: nu
 export async function run({ quick, args }: { quick: boolean; args: readonly string[] }): Promise<void> {
   // A pair's ratio moved 0.95-1.17x between runs minutes apart here (bare ffmpeg itself 73-89 s).
   const runs = quick ? 1 : 5;
-  // A round's ratio moved 0.4-1.5x with the disk's synced speed here; its median needs more rounds than the transcodes do.
+  // A round's ratio moved 0.4-1.5x with the state of free memory here (see MemoryState); its median needs more rounds than the transcodes do.
   const uploadRounds = quick ? 1 : 9;
   const uploadOnly = args.includes('--upload-only');
   const uploadBytes = quick ? 128 * 2 ** 20 : 2 ** 30;

@@ -127,8 +127,9 @@ export class DurableWriteStream extends Writable {
  * its whole ArrayBuffer, as each socket read is: a slice may share its buffer with others.
  * Left to the collector, a GiB upload's 64 KiB socket Buffers went back to the allocator
  * hundreds of MiB at a time, between full collections that the external memory itself
- * kept starting, and were page-faulted in again for the next reads: two thirds of the
- * receiving thread's time. Freed as written, the next reads reuse the same warm memory.
+ * kept starting, and the HTTP parser's copy of the next reads faulted them in again: the
+ * copy and its faults took two thirds of the receiving thread's time. Freed as written,
+ * the next reads reuse the same warm memory.
  */
 export function freeChunk(chunk: Uint8Array): void {
   const { buffer } = chunk;

@@ -129,7 +129,6 @@ async function measureUpload(c: Client, dataDir: string, bytes: number, runs: nu
   const states: MemoryState[] = ['cold', 'warm'];
   const raws = { cold: [] as number[], warm: [] as number[] };
   const tuses = { cold: [] as number[], warm: [] as number[] };
-  const tusVsRaw = { cold: [] as number[], warm: [] as number[] };
   const pageCacheWrites: number[] = [];
   const bareHttps: number[] = [];
   const receiveOnlys: number[] = [];
@@ -146,22 +145,15 @@ async function measureUpload(c: Client, dataDir: string, bytes: number, runs: nu
       receiveOnlys.push(await tusPatchSec({ url: receiveOnly.url, token: c.token, bytes }));
       const line: string[] = [];
       for (const state of states) {
-        let rawSec: number;
-        let tusSec: number;
-        if (i % 2 === 0) {
+        const secs = new Map<() => Promise<number>, number>();
+        for (const measure of i % 2 === 0 ? [rawSynced, tusUpload] : [tusUpload, rawSynced]) {
           await startFrom(state, scratch, bytes);
-          rawSec = await rawSynced();
-          await startFrom(state, scratch, bytes);
-          tusSec = await tusUpload();
-        } else {
-          await startFrom(state, scratch, bytes);
-          tusSec = await tusUpload();
-          await startFrom(state, scratch, bytes);
-          rawSec = await rawSynced();
+          secs.set(measure, await measure());
         }
+        const rawSec = secs.get(rawSynced)!;
+        const tusSec = secs.get(tusUpload)!;
         raws[state].push(rawSec);
         tuses[state].push(tusSec);
-        tusVsRaw[state].push(rawSec / tusSec);
         line.push(`${state}: raw synced ${Math.round(bytes / 2 ** 20 / rawSec)} MiB/s, tus ${Math.round(bytes / 2 ** 20 / tusSec)} MiB/s (${(rawSec / tusSec).toFixed(2)}×)`);
       }
       console.log(`  upload round ${i + 1}/${runs}: ${line.join('; ')}`);
@@ -173,7 +165,11 @@ async function measureUpload(c: Client, dataDir: string, bytes: number, runs: nu
   const mib = bytes / 2 ** 20;
   const speed = (secs: number[]) => mib / median(secs);
   const [pageCache, bare, received] = [pageCacheWrites, bareHttps, receiveOnlys].map(speed) as [number, number, number];
-  const byState = states.map((state) => ({ state, tus: speed(tuses[state]), raw: speed(raws[state]), ratio: median(tusVsRaw[state]), spread: tusVsRaw[state] }));
+  const byState = states.map((state) => {
+    // Each round's own ratio: the pair ran seconds apart, the rounds minutes apart.
+    const spread = raws[state].map((rawSec, round) => rawSec / tuses[state][round]!);
+    return { state, tus: speed(tuses[state]), raw: speed(raws[state]), ratio: median(spread), spread };
+  });
   const warm = byState.find((s) => s.state === 'warm')!;
   const metrics: Record<string, number> = {};
   const baseline: Record<string, number> = { page_cache_write_mib_per_s: pageCache, bare_http_to_file_warm_mib_per_s: bare, bare_http_receive_only_mib_per_s: received };

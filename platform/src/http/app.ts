@@ -3,6 +3,7 @@
  * error envelope for every failure, request ids, one log line and RED metrics per
  * request, and OpenAPI at /docs. Features register themselves as plugins on the result.
  */
+import type { IncomingMessage } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -11,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import { LazyRequestLogger } from '../observability/request-logger.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { RawRoutes, serverWithRawRoutes, type RawRoute } from './raw-routes.ts';
 import { requestIdMinter } from './request-ids.ts';
 import { addRouteHook } from './route-hooks.ts';
 import { validatorCompiler } from './validation.ts';
@@ -30,8 +32,22 @@ export interface HttpAppOptions {
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** Each app's raw routes, by its server (shared by every plugin scope of the app). */
+const rawRoutesByServer = new WeakMap<object, RawRoutes>();
+
+/** Answers requests of `route` before Fastify routes them (see raw-routes.ts); register the Fastify route too. */
+export function addRawRoute(app: HttpApp, route: RawRoute): void {
+  rawRoutesByServer.get(app.server)!.add(route);
+}
+
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const mintRequestId = requestIdMinter();
+  // Keep a sane client-supplied id so a request can be traced across services; else mint one.
+  const requestIdFor = (req: IncomingMessage) => {
+    const offered = req.headers['x-request-id'];
+    return typeof offered === 'string' && CLIENT_REQUEST_ID.test(offered) ? offered : mintRequestId();
+  };
+  const rawRoutes = new RawRoutes({ recorder: (url) => options.metrics.httpRecorder(url), requestId: requestIdFor, log: options.logger as FastifyBaseLogger });
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     // One line per request, written by our onResponse hook with the route template.
@@ -40,11 +56,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy,
     requestIdHeader: false,
-    // Keep a sane client-supplied id so a request can be traced across services; else mint one.
-    genReqId: (req) => {
-      const offered = req.headers['x-request-id'];
-      return typeof offered === 'string' && CLIENT_REQUEST_ID.test(offered) ? offered : mintRequestId();
-    },
+    genReqId: requestIdFor,
+    serverFactory: (handler, serverOptions) => serverWithRawRoutes(handler, serverOptions, rawRoutes),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -57,7 +70,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   let draining = false;
   app.addHook('preClose', async () => {
     draining = true;
+    rawRoutes.drain();
   });
+  rawRoutesByServer.set(app.server, rawRoutes);
   // Hooks that run on every request are callback-style: no promise per request.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);

@@ -3,7 +3,7 @@
  * AppErrors, Fastify's parser and validation errors, and anything unexpected (a 500
  * that is logged with its stack but never shown to the client).
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, platformErrors, type ErrorEnvelope, type ErrorSpec } from '../errors.ts';
 import { describeValidationErrors } from './validation.ts';
 
@@ -15,17 +15,22 @@ const fastifyCodes: Record<string, ErrorSpec> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: platformErrors.validation_failed,
 };
 
-export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
-  const envelope: ErrorEnvelope = {
+export const ENVELOPE_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+export function errorEnvelope(error: AppError, requestId: string): ErrorEnvelope {
+  return {
     error: {
       code: error.spec.code,
       message: error.message,
       retryable: error.spec.retryable,
       ...(error.details === undefined ? {} : { details: error.details }),
-      requestId: String(reply.request.id),
+      requestId,
     },
   };
-  return reply.status(error.spec.status).headers(error.headers).type('application/json; charset=utf-8').send(envelope);
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  return reply.status(error.spec.status).headers(error.headers).type(ENVELOPE_CONTENT_TYPE).send(errorEnvelope(error, String(reply.request.id)));
 }
 
 /** Network failures reaching an engine (Redis, PostgreSQL, NATS, S3): the client may retry. */
@@ -34,7 +39,7 @@ function isEngineUnreachable(error: FastifyError): boolean {
   return ENGINE_UNREACHABLE_CODES.has(String(error.code)) || error.name === 'MaxRetriesPerRequestError';
 }
 
-function toAppError(error: FastifyError): AppError {
+export function toAppError(error: FastifyError): AppError {
   if (error instanceof AppError) return error;
   if (isEngineUnreachable(error)) return new AppError(platformErrors.engine_unavailable);
   if (error.validation) {
@@ -51,14 +56,16 @@ function toAppError(error: FastifyError): AppError {
   return new AppError(platformErrors.internal);
 }
 
+/** The failure as an AppError, logged when it is the server's: unexpected ones as errors with their stack, expected 5xx (an engine down, draining) as warnings. */
+export function logged(error: FastifyError, log: FastifyBaseLogger): AppError {
+  const appError = toAppError(error);
+  if (appError.spec === platformErrors.internal) log.error({ err: error }, 'request failed');
+  else if (appError.spec.status >= 500) log.warn({ code: appError.code, cause: error.message }, 'request refused');
+  return appError;
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = toAppError(error);
-    // Unexpected failures are errors with their stack; expected 5xx (an engine down, draining) are warnings.
-    if (appError.spec === platformErrors.internal) request.log.error({ err: error }, 'request failed');
-    else if (appError.spec.status >= 500) request.log.warn({ code: appError.code, cause: error.message }, 'request refused');
-    return sendError(reply, appError);
-  });
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(reply, logged(error, request.log)));
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new AppError(platformErrors.not_found, `No route ${request.method} ${request.url.split('?')[0]}.`)),
   );

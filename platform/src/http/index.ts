@@ -1,6 +1,7 @@
 /**
  * The HTTP platform: app factory, error mapping, validation.
  */
-export { createHttpApp, type HttpApp, type HttpAppOptions } from './app.ts';
+export { addRawRoute, createHttpApp, type HttpApp, type HttpAppOptions } from './app.ts';
+export type { RawRoute } from './raw-routes.ts';
 export { sendError } from './error-handler.ts';
 export { describeValidationErrors, type FieldError } from './validation.ts';

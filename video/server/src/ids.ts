@@ -8,7 +8,9 @@ export type ChannelId = string & { readonly __brand: 'ChannelId' };
 export type VideoId = string & { readonly __brand: 'VideoId' };
 export type AccountId = string & { readonly __brand: 'AccountId' };
 
-export const IdSchema = Type.String({ pattern: '^[0-9]{1,20}$', description: 'Snowflake id (64-bit, decimal string).' });
+/** What a path or body id must look like before it is looked up (the schema's pattern). */
+export const ID_PATTERN = '^[0-9]{1,20}$';
+export const IdSchema = Type.String({ pattern: ID_PATTERN, description: 'Snowflake id (64-bit, decimal string).' });
 export const security = [{ bearer: [] }];
 
 const INT64_MAX = 9223372036854775807n;

@@ -28,7 +28,8 @@ export interface FileRequest {
 
 export interface FileResponse {
   status: 200 | 206 | 304;
-  headers: Record<string, string>;
+  /** Shared between answers of one stored version: copy before adding to them. */
+  headers: Readonly<Record<string, string>>;
   /** The bytes to send (GET 200/206): in memory when the blob store read them whole, else a stream the caller must send or destroy. */
   body?: Readable | Buffer;
 }
@@ -46,6 +47,17 @@ function entityHeaders(info: BlobInfo, file: string, policy: CachePolicyOptions,
     'accept-ranges': 'bytes',
     ...validators(info, file, policy),
   };
+}
+
+/**
+ * The headers of a whole-file 200, made once per stored version: a remembered small file
+ * (a hot playlist) is answered many times a second with the same ones.
+ */
+const wholeFileHeaders = new WeakMap<BlobInfo, Readonly<Record<string, string>>>();
+function wholeHeaders(info: BlobInfo, file: string, policy: CachePolicyOptions): Readonly<Record<string, string>> {
+  let headers = wholeFileHeaders.get(info);
+  if (!headers) wholeFileHeaders.set(info, (headers = entityHeaders(info, file, policy, info.size)));
+  return headers;
 }
 
 /** Maps the seam's failures to the client's: a key that cannot exist is simply not there. */
@@ -67,7 +79,7 @@ export async function serveFile(blob: Pick<BlobStore, 'get' | 'head'>, key: stri
   const ranged = request.method === 'GET' && request.range !== undefined;
   if (request.method === 'GET' && !conditional && !ranged) {
     const read = await guard(() => blob.get(key));
-    return { status: 200, headers: entityHeaders(read.info, file, policy, read.info.size), body: bodyOf(read) };
+    return { status: 200, headers: wholeHeaders(read.info, file, policy), body: bodyOf(read) };
   }
   // Once more at most: a second replacement within one request is not worth chasing.
   for (let attempt = 0; ; attempt++) {

@@ -21,6 +21,11 @@ before(async () => {
       const name = req.url!.slice('/raw/'.length);
       if (name === 'missing') throw new AppError(platformErrors.not_found, 'No such thing.', { headers: { 'cache-control': 'no-store' } });
       if (name === 'broken') throw new Error('an internal detail');
+      if (name === 'cut') {
+        res.writeHead(200, exchange.headers({ 'content-length': '100' }));
+        res.write('partial');
+        throw new Error('the disk failed mid-body');
+      }
       const body = `hello ${name}`;
       res.writeHead(200, exchange.headers({ 'content-type': 'text/plain', 'content-length': String(body.length) }));
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -63,6 +68,13 @@ test('a failure is answered with the error envelope and the route’s headers; a
   const text = await broken.text();
   assert.equal(JSON.parse(text).error.code, 'internal');
   assert.ok(!text.includes('an internal detail'), text);
+});
+
+test('a failure after the head is out cuts the response short, and the server carries on', async () => {
+  const cut = await fetch(`${base}/raw/cut`);
+  assert.equal(cut.status, 200);
+  await assert.rejects(cut.text());
+  assert.equal((await fetch(`${base}/raw/ada`)).status, 200);
 });
 
 test('other methods and paths are Fastify’s', async () => {

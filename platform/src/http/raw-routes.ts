@@ -88,9 +88,14 @@ export class RawRoutes {
   }
 
   #fail(res: ServerResponse, exchange: RawExchange, error: FastifyError): void {
-    const appError = logged(error, this.#log.child({ reqId: exchange.requestId }));
-    // Too late for an envelope once the head is out: cut the response short instead.
-    if (res.headersSent) return void res.destroy(error);
+    const log = this.#log.child({ reqId: exchange.requestId });
+    if (res.headersSent) {
+      // Too late for an envelope once the head is out: the response is cut short. A client
+      // that went away mid-body (a player seeking) is no failure here.
+      if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') logged(error, log);
+      return void res.destroy();
+    }
+    const appError = logged(error, log);
     const body = JSON.stringify(errorEnvelope(appError, exchange.requestId));
     res.writeHead(appError.spec.status, exchange.headers({ ...appError.headers, 'content-type': ENVELOPE_CONTENT_TYPE, 'content-length': String(Buffer.byteLength(body)) }));
     res.end(body);

@@ -66,6 +66,11 @@ export interface BlobRead {
   readonly info: BlobInfo;
   /** The bytes actually sent (inclusive, clipped to the object) when a range was asked for. */
   readonly range?: { readonly start: number; readonly end: number };
+  /**
+   * True when each chunk of `body` is a buffer of its own that nothing else holds (a local
+   * file's reads), which a consumer may free once done with it ({@link freeChunk}).
+   */
+  readonly ownChunks?: boolean;
 }
 
 /** Options for {@link BlobStore.list}. */

@@ -138,7 +138,7 @@ export class LocalBlobStore implements BlobStore {
     const { start, end } = range ?? { start: 0, end: info.size - 1 };
     if (info.size <= SMALL_OBJECT_BYTES) return inMemoryRead(readWhole(fd, start, end), info, range);
     const body = createReadStream('', { fd, start, end, highWaterMark: readSize(end - start + 1) });
-    return range ? { body, info, range } : { body, info };
+    return range ? { body, info, range, ownChunks: true } : { body, info, ownChunks: true };
   }
 
   async head(key: string): Promise<BlobInfo | null> {

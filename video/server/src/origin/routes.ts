@@ -17,7 +17,6 @@
  * and a draining server.
  */
 import type { IncomingHttpHeaders, Server } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { Type } from 'typebox';
 import { AppError, addRawRoute, platformErrors, type HttpApp, type RawRoute } from '@twin/platform';
 import type { BlobStore } from '@twin/platform/blob';
@@ -26,6 +25,7 @@ import { ID_PATTERN, IdSchema } from '../ids.ts';
 import { parsePlaybackPath } from '../playback/index.ts';
 import type { CachePolicyOptions } from './cache-policy.ts';
 import { PAD_HEADER, padForEdgeCache } from './edge-cache-alignment.ts';
+import { sendBody } from './send-body.ts';
 import { serveFile, type FileResponse } from './serve-file.ts';
 import type { VideoAccess } from './video-access.ts';
 
@@ -107,7 +107,7 @@ function rawOriginRoute(o: OriginRoutesOptions, server: Server): RawRoute {
       if (pad !== undefined) headers[PAD_HEADER] = pad;
       res.writeHead(answer.status, headers);
       if (answer.body === undefined || Buffer.isBuffer(answer.body)) return void res.end(answer.body);
-      await pipeline(answer.body, res);
+      await sendBody(answer.body, res, answer.ownChunks === true);
     },
   };
 }

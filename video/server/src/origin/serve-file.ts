@@ -32,6 +32,8 @@ export interface FileResponse {
   headers: Readonly<Record<string, string>>;
   /** The bytes to send (GET 200/206): in memory when the blob store read them whole, else a stream the caller must send or destroy. */
   body?: Readable | Buffer;
+  /** The stream's chunks are buffers nothing else holds, to be freed once sent (BlobRead.ownChunks). */
+  ownChunks?: boolean;
 }
 
 const notFound = () => new AppError(videoErrors.video_file_not_found);
@@ -70,8 +72,8 @@ async function guard<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A small file as its Buffer (one write, no stream to pipe), else the stream. */
-const bodyOf = (read: BlobRead): Readable | Buffer => read.bytes ?? read.body;
+/** A small file as its Buffer (one write, no stream to pipe), else the stream, with whether its chunks are the reader's own. */
+const bodyOf = (read: BlobRead): Pick<FileResponse, 'body' | 'ownChunks'> => (read.bytes ? { body: read.bytes } : { body: read.body, ownChunks: read.ownChunks === true });
 
 export async function serveFile(blob: Pick<BlobStore, 'get' | 'head'>, key: string, file: string, request: FileRequest, policy: CachePolicyOptions): Promise<FileResponse> {
   const conditional = request.ifNoneMatch !== undefined || request.ifModifiedSince !== undefined;
@@ -79,7 +81,7 @@ export async function serveFile(blob: Pick<BlobStore, 'get' | 'head'>, key: stri
   const ranged = request.method === 'GET' && request.range !== undefined;
   if (request.method === 'GET' && !conditional && !ranged) {
     const read = await guard(() => blob.get(key));
-    return { status: 200, headers: wholeHeaders(read.info, file, policy), body: bodyOf(read) };
+    return { status: 200, headers: wholeHeaders(read.info, file, policy), ...bodyOf(read) };
   }
   // Once more at most: a second replacement within one request is not worth chasing.
   for (let attempt = 0; ; attempt++) {
@@ -106,12 +108,12 @@ export async function serveFile(blob: Pick<BlobStore, 'get' | 'head'>, key: stri
       if (!read.bytes) read.body.destroy();
       continue;
     }
-    if (range.kind === 'whole' || !read.range) return { status: 200, headers: entityHeaders(read.info, file, policy, read.info.size), body: bodyOf(read) };
+    if (range.kind === 'whole' || !read.range) return { status: 200, headers: entityHeaders(read.info, file, policy, read.info.size), ...bodyOf(read) };
     const { start, end } = read.range;
     return {
       status: 206,
       headers: { ...entityHeaders(read.info, file, policy, end - start + 1), 'content-range': `bytes ${start}-${end}/${read.info.size}` },
-      body: bodyOf(read),
+      ...bodyOf(read),
     };
   }
 }

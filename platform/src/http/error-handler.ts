@@ -5,7 +5,7 @@
  */
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, platformErrors, type ErrorEnvelope, type ErrorSpec } from '../errors.ts';
-import { describeValidationErrors } from './validation.ts';
+import { describeValidationErrors, type FieldError } from './validation.ts';
 
 const fastifyCodes: Record<string, ErrorSpec> = {
   FST_ERR_CTP_INVALID_JSON_BODY: platformErrors.invalid_json,
@@ -39,14 +39,15 @@ function isEngineUnreachable(error: FastifyError): boolean {
   return ENGINE_UNREACHABLE_CODES.has(String(error.code)) || error.name === 'MaxRetriesPerRequestError';
 }
 
-export function toAppError(error: FastifyError): AppError {
+/** The 400 for a request part that fails its schema, listing the failing fields. */
+export function invalidRequestPart(part: string, fields: FieldError[]): AppError {
+  return new AppError(platformErrors.validation_failed, `The request ${part} is invalid.`, { details: { fields } });
+}
+
+function toAppError(error: FastifyError): AppError {
   if (error instanceof AppError) return error;
   if (isEngineUnreachable(error)) return new AppError(platformErrors.engine_unavailable);
-  if (error.validation) {
-    return new AppError(platformErrors.validation_failed, `The request ${error.validationContext ?? 'body'} is invalid.`, {
-      details: { fields: describeValidationErrors(error.validation as never, error.validationContext) },
-    });
-  }
+  if (error.validation) return invalidRequestPart(error.validationContext ?? 'body', describeValidationErrors(error.validation as never, error.validationContext));
   const known = error.code ? fastifyCodes[error.code] : undefined;
   if (known) return new AppError(known, known === platformErrors.invalid_json ? `The request body is not valid JSON: ${error.message}` : undefined);
   // A JSON body that parses to something other than an object trips Fastify's own checks; still the client's fault.

@@ -3,5 +3,5 @@
  */
 export { addRawRoute, createHttpApp, type HttpApp, type HttpAppOptions } from './app.ts';
 export type { RawRoute } from './raw-routes.ts';
-export { sendError } from './error-handler.ts';
+export { invalidRequestPart, sendError } from './error-handler.ts';
 export { describeValidationErrors, type FieldError } from './validation.ts';

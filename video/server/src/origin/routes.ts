@@ -18,7 +18,7 @@
  */
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { Type } from 'typebox';
-import { AppError, addRawRoute, platformErrors, type HttpApp, type RawRoute } from '@twin/platform';
+import { AppError, addRawRoute, invalidRequestPart, type HttpApp, type RawRoute } from '@twin/platform';
 import type { BlobStore } from '@twin/platform/blob';
 import { videoErrors } from '../errors.ts';
 import { ID_PATTERN, IdSchema } from '../ids.ts';
@@ -99,7 +99,7 @@ function rawOriginRoute(o: OriginRoutesOptions, server: Server): RawRoute {
         throw new AppError(videoErrors.video_file_not_found);
       }
       if (!ID.test(rest.split('/', 1)[0]!)) {
-        throw new AppError(platformErrors.validation_failed, 'The request params is invalid.', { details: { fields: [{ field: '/id', in: 'params', message: `must match pattern "${ID_PATTERN}"` }] } });
+        throw invalidRequestPart('params', [{ field: '/id', in: 'params', message: `must match pattern "${ID_PATTERN}"` }]);
       }
       const answer = await answerFile(o, rest, req.method as Method, req.headers);
       const headers = exchange.headers(answer.headers);

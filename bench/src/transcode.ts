@@ -23,7 +23,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { startTestPlatform } from '@twin/platform/testing';
 import { videoFeature } from '../../video/server/src/index.ts';
-import { hlsLadderArgs, planLadder, planStoryboard } from '../../video/server/src/media/index.ts';
+import { hlsLadderArgs, planLadder, planStoryboard, posterTimeSec } from '../../video/server/src/media/index.ts';
 import { median, printTable, writeReport } from './report.ts';
 import { makeBenchSource, measureRungSpeeds, type BenchSource } from './transcode-media.ts';
 import { bareHttpServer, rawWriteSec, startFrom, tusPatchSec, type MemoryState } from './transcode-upload.ts';
@@ -107,10 +107,11 @@ async function bareRun(source: BenchSource, workDir: string): Promise<number> {
   try {
     const rungs = planLadder(source);
     for (const rung of rungs) await mkdir(join(outDir, rung.name), { recursive: true });
-    // The very command the transcoder runs: the ladder and the storyboard branch of its split.
+    // The very command the transcoder runs: the ladder, and the storyboard and poster branches of its split.
     const storyboard = { outDir: join(outDir, 'storyboard'), grid: planStoryboard({ durationSec: source.durationSec, width: source.width, height: source.height }) };
     await mkdir(storyboard.outDir, { recursive: true });
-    const args = hlsLadderArgs({ input: source.file, outDir, rungs, segmentSeconds: 4, durationSec: source.durationSec, hasAudio: true, preset: 'veryfast', fps: source.fps, storyboard });
+    const poster = { file: join(outDir, 'poster.jpg'), atSec: posterTimeSec(source.durationSec) };
+    const args = hlsLadderArgs({ input: source.file, outDir, rungs, segmentSeconds: 4, durationSec: source.durationSec, hasAudio: true, preset: 'veryfast', fps: source.fps, storyboard, poster });
     return await timed(() => ffmpeg(args));
   } finally {
     await rm(outDir, { recursive: true, force: true });
@@ -266,7 +267,7 @@ export async function run({ quick, args }: { quick: boolean; args: readonly stri
       ratio,
       notes: [
         `source: ${source.durationSec} s ${source.width}x${source.height}@${source.fps} testsrc2 + sine; ladder ${planLadder(source).map((r) => r.name).join(', ')}; x264 veryfast, 4 s segments`,
-        `ours = last tus PATCH sent → GET says ready: validation of the source where tus wrote it (ffprobe + tail decode; no copy), outbox → bus → transcoder, the one-ffmpeg ladder with the storyboard sprite as one more split branch, the poster beside it, outputs into the blob seam, SQL; bare = the same hlsLadderArgs (storyboard branch included: the very command the transcoder runs) spawned by hand. ${runs} pairs, each back to back in alternating order; the ratio is the median of the pairs' own ratios (_runs_min, _runs_max: their spread; _ratio_of_medians: median ours over median bare)`,
+        `ours = last tus PATCH sent → GET says ready: validation of the source where tus wrote it (ffprobe + tail decode; no copy), outbox → bus → transcoder, the one-ffmpeg ladder with the storyboard sprite and the poster as more split branches, each finished segment shipped into the blob seam during the encode and the rest after it, SQL; bare = the same hlsLadderArgs (storyboard and poster branches included: the very command the transcoder runs) spawned by hand. ${runs} pairs, each back to back in alternating order; the ratio is the median of the pairs' own ratios (_runs_min, _runs_max: their spread; _ratio_of_medians: median ours over median bare)`,
         `tus upload: one PATCH of ${uploadBytes / 2 ** 20} MiB over loopback (node:http client in a worker thread) into @tus/file-store writing the local blob store's file in DATA_DIR, answered once the bytes are on the disk (DurableWriteStream: a data sync every 32 MiB while they arrive, one at the end; each received chunk freed once written); vs a stream write of the same bytes to the same disk by the same DurableWriteStream (the raw write, target ≥ 0.8×). What swung that pair 0.4–1.6× between rounds was not the disk but free memory: the hypervisor takes back guest pages ~2 s after they are freed, and a write into pages it took back ran at a third of the speed of one reusing pages freed just before. So each round runs the pair twice, alternating which goes first: from cold memory (sync, then 4 s) and from warm (a GiB written to the page cache and removed just before); each ratio is the median of the rounds' own (_min, _max: their spread). Also, from warm memory, the same request to a bare node:http server writing the body the same durable way (what Node's own receive path reaches); to one freeing what it receives (Node's receive path alone); and the raw write left in the page cache; medians of ${uploadRounds} rounds`,
         'absolute times move with other work on the machine (see loadAverage); the ratios, measured in alternation, are what to read',
         quick ? 'quick run: shrunk source and upload' : 'full run',

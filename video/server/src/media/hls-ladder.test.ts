@@ -6,6 +6,7 @@ import { hlsLadderArgs, transcodeHlsLadder } from './hls-ladder.ts';
 import { assertEverySegmentParses, codecTypes, keyframeTimes, streamDuration, videoPackets } from './hls-test-helpers.ts';
 import { planLadder } from './ladder.ts';
 import { runToolOrThrow } from './run-ffmpeg.ts';
+import { renderPoster } from './poster.ts';
 import { planStoryboard } from './storyboard.ts';
 import type { TranscodeProgress } from './progress.ts';
 import { generateSource, makeTempDir } from './test-sources.ts';
@@ -98,6 +99,28 @@ describe('transcodeHlsLadder', () => {
     const { stdout } = await runToolOrThrow('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0:s=x', join(storyboardDir, 'sprite.jpg')]);
     assert.equal(stdout.trim(), '240x46');
     assert.equal((await readFile(join(storyboardDir, 'storyboard.vtt'), 'utf8')).match(/#xywh=/g)?.length, 3);
+  });
+
+  test('with a poster, the same ffmpeg also writes the frame renderPoster takes at that time, and a time past the end falls back to the first frame', async () => {
+    const poster = join(temp.dir, 'sd-poster.jpg');
+    const result = await transcodeHlsLadder({
+      input: sd, outDir: join(temp.dir, 'sd-poster'), rungs: planLadder({ width: 640, height: 360 }), segmentSeconds, durationSec: 3, hasAudio: true, preset: 'ultrafast',
+      poster: { file: poster, atSec: 1.5 },
+    });
+    assert.equal(result.ffmpegArgs?.filter((a) => a === '-i').length, 1);
+    const alone = join(temp.dir, 'sd-poster-alone.jpg');
+    await renderPoster({ input: sd, outFile: alone, atSec: 1.5 });
+    assert.deepEqual(await readFile(poster), await readFile(alone));
+    const first = join(temp.dir, 'sd-poster-first.jpg');
+    await renderPoster({ input: sd, outFile: first, atSec: 0 });
+    assert.notDeepEqual(await readFile(poster), await readFile(first), 'testsrc2 frames differ over time');
+
+    const late = join(temp.dir, 'sd-poster-late.jpg');
+    await transcodeHlsLadder({
+      input: sd, outDir: join(temp.dir, 'sd-poster-late'), rungs: planLadder({ width: 640, height: 360 }), segmentSeconds, durationSec: 3, hasAudio: true, preset: 'ultrafast',
+      poster: { file: late, atSec: 60 },
+    });
+    assert.deepEqual(await readFile(late), await readFile(first));
   });
 
   test('a source without audio yields video-only rungs with no audio codec in CODECS', async () => {

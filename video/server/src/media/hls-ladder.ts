@@ -10,7 +10,8 @@
  *
  * Given a storyboard grid, the split gets one more branch, fps → scale → tile, writing the
  * storyboard sprite: its frames are already decoded for the rungs, so the sprite costs a
- * thumbnail scale per tile instead of a second full decode of the source.
+ * thumbnail scale per tile instead of a second full decode of the source. A poster is one
+ * more branch too, selecting a single frame.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import type { Rung } from './ladder.ts';
 import { finishLadder, INIT_SEGMENT, RUNG_PLAYLIST, type HlsLadderResult } from './ladder-output.ts';
 import { progressArgs, progressLineParser, type TranscodeProgress } from './progress.ts';
 import { runToolOrThrow } from './run-ffmpeg.ts';
+import { finishPoster, posterFilter, posterOutputArgs, posterTempFile } from './poster.ts';
 import { finishStoryboard, spriteOutputArgs, spriteTempFile, storyboardFilter, type Storyboard, type StoryboardGrid } from './storyboard.ts';
 
 export interface HlsLadderOptions {
@@ -36,6 +38,8 @@ export interface HlsLadderOptions {
   fps?: number;
   /** Also render the storyboard sprite (and VTT) of this grid into `outDir`, from the same decode. */
   storyboard?: { outDir: string; grid: StoryboardGrid };
+  /** Also write the poster, the first frame at or after `atSec`, to `file`, from the same decode. */
+  poster?: { file: string; atSec: number };
 }
 
 export interface TranscodeHlsLadderOptions extends HlsLadderOptions {
@@ -50,7 +54,7 @@ export function hlsLadderArgs(options: HlsLadderOptions): string[] {
   const { input, outDir, rungs, segmentSeconds, hasAudio } = options;
   if (rungs.length === 0) throw new RangeError('a ladder needs at least one rung');
   const args = ['-nostdin', '-hide_banner', '-v', 'error', '-y', ...progressArgs, '-i', input];
-  args.push('-filter_complex', ladderFilterGraph(rungs, options.storyboard?.grid));
+  args.push('-filter_complex', ladderFilterGraph(rungs, options));
   rungs.forEach((rung, i) => {
     args.push('-map', `[v${i}]`);
     if (hasAudio) args.push('-map', '0:a:0');
@@ -60,19 +64,22 @@ export function hlsLadderArgs(options: HlsLadderOptions): string[] {
     args.push(...hlsMuxerArgs(join(outDir, rung.name), segmentSeconds));
   });
   if (options.storyboard) args.push('-map', `[${STORYBOARD_LABEL}]`, ...spriteOutputArgs(spriteTempFile(options.storyboard.outDir)));
+  if (options.poster) args.push('-map', `[${POSTER_LABEL}]`, ...posterOutputArgs(options.poster.file));
   return args;
 }
 
 const STORYBOARD_LABEL = 'sb';
+const POSTER_LABEL = 'poster';
 
 /**
  * `[0:V:0]split=N[s0]…; [s0]scale=W:H,…[v0]…`: one decode, one scaler per rung, and with a
- * storyboard one more branch to `[sb]`. `V` (not `v`) skips attached pictures, so cover
- * art stored as the first video stream is never transcoded.
+ * storyboard or a poster one more branch to `[sb]` or `[poster]`. `V` (not `v`) skips
+ * attached pictures, so cover art stored as the first video stream is never transcoded.
  */
-export function ladderFilterGraph(rungs: readonly Rung[], storyboard?: StoryboardGrid): string {
+export function ladderFilterGraph(rungs: readonly Rung[], stills: Pick<HlsLadderOptions, 'storyboard' | 'poster'> = {}): string {
   const chains = rungs.map((rung, i) => ({ filter: `scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1,format=yuv420p`, out: `v${i}` }));
-  if (storyboard) chains.push({ filter: storyboardFilter(storyboard), out: STORYBOARD_LABEL });
+  if (stills.storyboard) chains.push({ filter: storyboardFilter(stills.storyboard.grid), out: STORYBOARD_LABEL });
+  if (stills.poster) chains.push({ filter: posterFilter(stills.poster.atSec), out: POSTER_LABEL });
   if (chains.length === 1) return `[0:V:0]${chains[0]!.filter}[${chains[0]!.out}]`;
   const split = `[0:V:0]split=${chains.length}${chains.map((_, i) => `[s${i}]`).join('')}`;
   return [split, ...chains.map((chain, i) => `[s${i}]${chain.filter}[${chain.out}]`)].join(';');
@@ -109,7 +116,8 @@ export function hlsMuxerArgs(rungDir: string, segmentSeconds: number): string[] 
     '-max_muxing_queue_size', '4096',
     '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_playlist_type', 'vod',
     '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', INIT_SEGMENT,
-    '-hls_flags', 'independent_segments', '-hls_segment_filename', join(rungDir, 'seg-%05d.m4s'),
+    // temp_file: a segment shows under its name only once complete, so it can be shipped during the encode.
+    '-hls_flags', 'independent_segments+temp_file', '-hls_segment_filename', join(rungDir, 'seg-%05d.m4s'),
     join(rungDir, RUNG_PLAYLIST),
   ];
 }
@@ -119,12 +127,14 @@ export async function transcodeHlsLadder(options: TranscodeHlsLadderOptions): Pr
   const args = hlsLadderArgs({ ...withoutCallbacks(options), ...(fps ? { fps } : {}) });
   await prepareRungDirs(options.outDir, options.rungs);
   if (options.storyboard) await mkdir(options.storyboard.outDir, { recursive: true });
+  if (options.poster) await rm(posterTempFile(options.poster.file), { force: true });
   await runToolOrThrow('ffmpeg', args, {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onStdoutLine: progressLineParser(options.durationSec, options.onProgress) } : {}),
   });
   const ladder = await finishLadder(options.outDir, options.rungs, fps);
   const storyboard: Storyboard | undefined = options.storyboard && (await finishStoryboard(options.storyboard.outDir, options.storyboard.grid, options.durationSec));
+  if (options.poster) await finishPoster(options.input, options.poster.file, options.signal);
   return { ...ladder, ffmpegArgs: args, ...(storyboard ? { storyboard } : {}) };
 }
 

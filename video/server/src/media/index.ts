@@ -28,7 +28,7 @@ export { planLadder, type Rung } from './ladder.ts';
 export type { TranscodeProgress } from './progress.ts';
 export type { HlsLadderResult, LadderRungOutput } from './ladder-output.ts';
 export { hlsLadderArgs, transcodeHlsLadder, type HlsLadderOptions, type TranscodeHlsLadderOptions } from './hls-ladder.ts';
-export { renderPoster, type PosterOptions } from './poster.ts';
+export { posterTimeSec, renderPoster, type PosterOptions } from './poster.ts';
 export { planStoryboard, renderStoryboard, type Storyboard, type StoryboardGrid, type StoryboardOptions } from './storyboard.ts';
 export { planChunks, type Chunk } from './chunks.ts';
 export { encodeAudio, encodeVideoChunk, videoChunkArgs, type EncodeAudioOptions, type EncodeVideoChunkOptions } from './chunk-encode.ts';

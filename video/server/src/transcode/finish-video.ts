@@ -1,7 +1,6 @@
 /**
- * The end of every transcode, single or parallel: poster and storyboard from the source
- * (rendered beside the encode), every output uploaded under `videos/<id>/` (overwriting
- * what an interrupted attempt left),
+ * The end of every transcode, single or parallel: every output uploaded under
+ * `videos/<id>/` that is not there yet (overwriting what an interrupted attempt left),
  * then the metadata and `ready` in SQL with the `video.ready` catalog event, and a live `ready` event.
  */
 import { join } from 'node:path';
@@ -9,11 +8,12 @@ import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { videoDb } from '../db.ts';
 import type { VideoId } from '../ids.ts';
-import { renderPoster, renderStoryboard, type HlsLadderResult, type Storyboard } from '../media/index.ts';
+import { posterTimeSec, renderPoster, renderStoryboard, type HlsLadderResult, type Storyboard } from '../media/index.ts';
 import { writeVideoEvents } from '../videos/events.ts';
 import { transition } from '../videos/store.ts';
 import { contentTypeFor, uploadDirectory } from './blob-files.ts';
 import type { JobContext } from './job-context.ts';
+import type { ShippedFile } from './segment-shipper.ts';
 
 export const outputPrefix = (id: VideoId) => `videos/${id}/`;
 
@@ -25,33 +25,30 @@ export interface Stills {
 
 export const storyboardDirIn = (workDir: string) => join(workDir, 'storyboard');
 
-/**
- * The poster: one frame a little in, as YouTube does, past fade-ins; never past the end of
- * short clips. Input seeking decodes one GOP, so callers run it beside the ladder encode.
- */
-export async function renderPosterFile(o: { source: string; workDir: string; durationSec: number }): Promise<string> {
-  const posterFile = join(o.workDir, 'poster.jpg');
-  await renderPoster({ input: o.source, outFile: posterFile, atSec: Math.min(o.durationSec * 0.1, 5) });
-  return posterFile;
-}
+export const posterFileIn = (workDir: string) => join(workDir, 'poster.jpg');
 
 /** Poster and storyboard from the source alone, for parallel mode, whose stitch decodes nothing. */
 export async function renderStills(o: { source: string; workDir: string; durationSec: number }): Promise<Stills> {
   const storyboardDir = storyboardDirIn(o.workDir);
   await mkdir(storyboardDir, { recursive: true });
-  const [posterFile, storyboard] = await Promise.all([
-    renderPosterFile(o),
+  const posterFile = posterFileIn(o.workDir);
+  const [, storyboard] = await Promise.all([
+    renderPoster({ input: o.source, outFile: posterFile, atSec: posterTimeSec(o.durationSec) }),
     renderStoryboard({ input: o.source, outDir: storyboardDir, durationSec: o.durationSec }),
   ]);
   return { posterFile, storyboardDir, storyboard };
 }
 
-export async function finishVideo(context: JobContext, o: { videoId: VideoId; hlsDir: string; ladder: HlsLadderResult; stills: Stills }): Promise<void> {
+/** `shipped`: files of `hlsDir` already uploaded while the encode ran (see SegmentShipper). */
+export async function finishVideo(
+  context: JobContext,
+  o: { videoId: VideoId; hlsDir: string; ladder: HlsLadderResult; stills: Stills; shipped?: ReadonlyMap<string, ShippedFile> },
+): Promise<void> {
   const { platform, live } = context;
   const prefix = outputPrefix(o.videoId);
   const { posterFile, storyboardDir, storyboard } = o.stills;
   const [hlsFiles] = await Promise.all([
-    uploadDirectory(platform.blob, o.hlsDir, `${prefix}hls/`),
+    uploadDirectory(platform.blob, o.hlsDir, `${prefix}hls/`, o.shipped ? { shipped: o.shipped } : {}),
     platform.blob.put(`${prefix}poster.jpg`, createReadStream(posterFile), { contentType: contentTypeFor(posterFile) }),
     uploadDirectory(platform.blob, storyboardDir, `${prefix}storyboard/`),
   ]);

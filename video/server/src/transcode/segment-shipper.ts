@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { BlobStore } from '@twin/platform/blob';
 import { contentTypeFor, relativeKey } from './blob-files.ts';
 
-/** How often the output directory is looked at: about one segment per rung appears in that time. */
+/** How often the output directory is looked at; a rung finishes a segment every few seconds. */
 const POLL_MS = 1_000;
 
 const FINISHED_SEGMENT = /^seg-\d+\.m4s$/;
@@ -54,6 +54,7 @@ class SegmentShipper {
   readonly #shipped = new Map<string, ShippedFile>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #round: Promise<void> = Promise.resolve();
+  #busy = false;
   #failure: unknown;
 
   /** Ships finished segments under `dir` every POLL_MS until `stop`. */
@@ -82,14 +83,17 @@ class SegmentShipper {
 
   #poll(): void {
     // One round at a time: a slow store must not start a second upload of the same file.
-    this.#round = this.#round.then(() => this.#shipNew()).catch((error: unknown) => {
-      this.#failure ??= error;
-      clearInterval(this.#timer);
-    });
+    if (this.#busy || this.#failure) return;
+    this.#busy = true;
+    this.#round = this.#shipNew()
+      .catch((error: unknown) => {
+        this.#failure = error;
+        clearInterval(this.#timer);
+      })
+      .finally(() => (this.#busy = false));
   }
 
   async #shipNew(): Promise<void> {
-    if (this.#failure) return;
     const entries = await readdir(this.#dir, { withFileTypes: true, recursive: true }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return []; // ffmpeg has not made its folders yet
       throw error;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { forEachEngineSet, startTestPlatform, type TestPlatform } from '@twin/platform/testing';
+import { forEachEngineSet, startTestPlatform, waitFor, type TestPlatform } from '@twin/platform/testing';
 import { assertEverySegmentParses, keyframeTimes, streamDuration, videoPackets } from '../src/media/hls-test-helpers.ts';
 import { generateSource, makeTempDir } from '../src/media/test-sources.ts';
 import { videoFeature } from '../src/index.ts';
@@ -105,6 +105,21 @@ forEachEngineSet('video transcode to an HLS ladder', (engines) => {
     }
     for (const [i, times] of keyframes.entries()) assert.deepEqual(times, keyframes[0], `${video.outputs.rungs[i].name} keyframes match 1080p's`);
     assert.equal(keyframes[0]?.length, 2, 'one keyframe per 1 s segment');
+  });
+
+  test('a video deleted while it transcodes leaves no file behind (the blob cleanup runs before the job’s last uploads)', async () => {
+    const long = await readFile(await generateSource(tmp.dir, { width: 1280, height: 720, durationSec: 8, name: 'deleted.mp4' }));
+    const jobsBefore = await finishedJobs();
+    const { url } = await tusCreate(base, { length: long.length, token, metadata: { channelId, title: 'Deleted', filename: 'deleted.mp4' } });
+    const id = uploadId(url!);
+    const encoding = watch(`${base}/v1/videos/${id}/events`, token, (e) => e.event === 'progress' && e.data.fraction > 0);
+    await encoding.opened;
+    assert.equal((await tusPatch(url!, token, 0, long)).status, 204);
+    await encoding.done;
+    const deleted = await fetch(`${base}/v1/videos/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(deleted.status, 204);
+    await waitFor('the job to end', async () => (await finishedJobs()) > jobsBefore, 60_000);
+    await waitFor('the prefix to be empty', async () => (await t.platform.blob.list(`videos/${id}/`)).keys.length === 0);
   });
 
   test('another account cannot watch a video’s events (404)', async () => {

@@ -1,7 +1,8 @@
 /**
  * The end of every transcode, single or parallel: every output uploaded under
  * `videos/<id>/` that is not there yet (overwriting what an interrupted attempt left),
- * then the metadata and `ready` in SQL with the `video.ready` catalog event, and a live `ready` event.
+ * then the metadata and `ready` in SQL with the `video.ready` catalog event, and a live
+ * `ready` event; or, for a video deleted meanwhile, the prefix removed again.
  */
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -10,7 +11,7 @@ import { videoDb } from '../db.ts';
 import type { VideoId } from '../ids.ts';
 import { posterTimeSec, renderPoster, renderStoryboard, type HlsLadderResult, type Storyboard } from '../media/index.ts';
 import { writeVideoEvents } from '../videos/events.ts';
-import { transition } from '../videos/store.ts';
+import { findVideo, transition } from '../videos/store.ts';
 import { contentTypeFor, uploadDirectory } from './blob-files.ts';
 import type { JobContext } from './job-context.ts';
 import type { ShippedFile } from './segment-shipper.ts';
@@ -95,5 +96,9 @@ export async function finishVideo(
     platform.outboxRelay.notify();
     await live.progress(o.videoId, { fraction: 1 });
     await live.status(o.videoId, 'ready');
+  } else if (!(await findVideo(videoDb(platform), o.videoId))) {
+    // Deleted while it transcoded: the blob cleanup may have run before these uploads (and
+    // the segments shipped during the encode), which would otherwise stay forever.
+    await platform.blob.deletePrefix(prefix);
   }
 }

@@ -38,7 +38,7 @@ async function listFiles(dir: string): Promise<string[]> {
 
 /**
  * Uploads every file under `dir` to `prefix` + its relative path, but those in `shipped`
- * (by relative path: already uploaded, see SegmentShipper); returns every key with its size.
+ * (by relative path: already uploaded during the encode, see segment-shipper.ts); returns every key with its size.
  */
 export async function uploadDirectory(
   blob: BlobStore,

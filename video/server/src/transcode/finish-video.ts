@@ -40,7 +40,7 @@ export async function renderStills(o: { source: string; workDir: string; duratio
   return { posterFile, storyboardDir, storyboard };
 }
 
-/** `shipped`: files of `hlsDir` already uploaded while the encode ran (see SegmentShipper). */
+/** `shipped`: files of `hlsDir` already uploaded while the encode ran (see segment-shipper.ts). */
 export async function finishVideo(
   context: JobContext,
   o: { videoId: VideoId; hlsDir: string; ladder: HlsLadderResult; stills: Stills; shipped?: ReadonlyMap<string, ShippedFile> },

@@ -116,8 +116,7 @@ export function hlsMuxerArgs(rungDir: string, segmentSeconds: number): string[] 
     '-max_muxing_queue_size', '4096',
     '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_playlist_type', 'vod',
     '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', INIT_SEGMENT,
-    // temp_file: a segment shows under its name only once complete, so it can be shipped during the encode.
-    '-hls_flags', 'independent_segments+temp_file', '-hls_segment_filename', join(rungDir, 'seg-%05d.m4s'),
+    '-hls_flags', 'independent_segments', '-hls_segment_filename', join(rungDir, 'seg-%05d.m4s'),
     join(rungDir, RUNG_PLAYLIST),
   ];
 }

@@ -36,39 +36,22 @@ async function listFiles(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-/**
- * Uploads every file under `dir` to `prefix` + its relative path, but those in `shipped`
- * (by relative path: already uploaded during the encode, see segment-shipper.ts); returns every key with its size.
- */
-export async function uploadDirectory(
-  blob: BlobStore,
-  dir: string,
-  prefix: string,
-  { concurrency = 8, shipped = new Map() }: { concurrency?: number; shipped?: ReadonlyMap<string, { key: string; size: number }> } = {},
-): Promise<Array<{ key: string; size: number }>> {
+/** Uploads every file under `dir` to `prefix` + its relative path; returns the keys with their sizes. */
+export async function uploadDirectory(blob: BlobStore, dir: string, prefix: string, concurrency = 8): Promise<Array<{ key: string; size: number }>> {
   const files = await listFiles(dir);
   const out: Array<{ key: string; size: number }> = [];
-  const toUpload: string[] = [];
-  for (const file of files) {
-    const done = shipped.get(relativeKey(dir, file));
-    if (done) out.push(done);
-    else toUpload.push(file);
-  }
   let next = 0;
   const worker = async () => {
-    while (next < toUpload.length) {
-      const file = toUpload[next++]!;
-      const key = `${prefix}${relativeKey(dir, file)}`;
+    while (next < files.length) {
+      const file = files[next++]!;
+      const key = `${prefix}${relative(dir, file).split('\\').join('/')}`;
       const info = await blob.put(key, createReadStream(file), { contentType: contentTypeFor(file) });
       out.push({ key, size: info.size });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, toUpload.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   return out.sort((a, b) => a.key.localeCompare(b.key));
 }
-
-/** A file's path under `dir`, `/`-separated, as it appears in a key. */
-export const relativeKey = (dir: string, file: string) => relative(dir, file).split('\\').join('/');
 
 /** Downloads every object under `prefix` into `dir`, keeping the relative paths. */
 export async function downloadPrefix(blob: BlobStore, prefix: string, dir: string): Promise<number> {

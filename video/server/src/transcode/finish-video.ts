@@ -1,6 +1,6 @@
 /**
  * The end of every transcode, single or parallel: every output uploaded under
- * `videos/<id>/` that is not there yet (overwriting what an interrupted attempt left),
+ * `videos/<id>/` (overwriting what an interrupted attempt left),
  * then the metadata and `ready` in SQL with the `video.ready` catalog event, and a live
  * `ready` event; or, for a video deleted meanwhile, the prefix removed again.
  */
@@ -14,7 +14,6 @@ import { writeVideoEvents } from '../videos/events.ts';
 import { findVideo, transition } from '../videos/store.ts';
 import { contentTypeFor, uploadDirectory } from './blob-files.ts';
 import type { JobContext } from './job-context.ts';
-import type { ShippedFile } from './segment-shipper.ts';
 
 export const outputPrefix = (id: VideoId) => `videos/${id}/`;
 
@@ -40,16 +39,12 @@ export async function renderStills(o: { source: string; workDir: string; duratio
   return { posterFile, storyboardDir, storyboard };
 }
 
-/** `shipped`: files of `hlsDir` already uploaded while the encode ran (see segment-shipper.ts). */
-export async function finishVideo(
-  context: JobContext,
-  o: { videoId: VideoId; hlsDir: string; ladder: HlsLadderResult; stills: Stills; shipped?: ReadonlyMap<string, ShippedFile> },
-): Promise<void> {
+export async function finishVideo(context: JobContext, o: { videoId: VideoId; hlsDir: string; ladder: HlsLadderResult; stills: Stills }): Promise<void> {
   const { platform, live } = context;
   const prefix = outputPrefix(o.videoId);
   const { posterFile, storyboardDir, storyboard } = o.stills;
   const [hlsFiles] = await Promise.all([
-    uploadDirectory(platform.blob, o.hlsDir, `${prefix}hls/`, o.shipped ? { shipped: o.shipped } : {}),
+    uploadDirectory(platform.blob, o.hlsDir, `${prefix}hls/`),
     platform.blob.put(`${prefix}poster.jpg`, createReadStream(posterFile), { contentType: contentTypeFor(posterFile) }),
     uploadDirectory(platform.blob, storyboardDir, `${prefix}storyboard/`),
   ]);
@@ -97,8 +92,8 @@ export async function finishVideo(
     await live.progress(o.videoId, { fraction: 1 });
     await live.status(o.videoId, 'ready');
   } else if (!(await findVideo(videoDb(platform), o.videoId))) {
-    // Deleted while it transcoded: the blob cleanup may have run before these uploads (and
-    // the segments shipped during the encode), which would otherwise stay forever.
+    // Deleted while it transcoded: the blob cleanup may have run before these uploads,
+    // which would otherwise stay forever.
     await platform.blob.deletePrefix(prefix);
   }
 }

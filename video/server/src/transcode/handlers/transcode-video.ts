@@ -3,8 +3,8 @@
  * mode runs one ffmpeg (one decode, split to every rung, the storyboard sprite and the
  * poster) into a temp dir, reporting progress (throttled) to the cache seam and watchers.
  * The outputs are uploaded after the encode, not during it: a synced write on the same
- * disk every 600 ms slowed the encode by 5-9% here (ext4 commits its journal for each),
- * more than the 0.5 s such uploads save at its end. Above VIDEO_PARALLEL_THRESHOLD the
+ * disk every 600 ms slowed the encode by 5-9% here (each sync commits ext4's journal),
+ * which cost more than the 0.5 s such uploads save at its end. Above VIDEO_PARALLEL_THRESHOLD the
  * job only plans: keyframe-aligned chunks, and one job per chunk plus one for the audio,
  * written to the outbox with the part count in one transaction.
  * A redelivery of a video already `ready` or `failed`, or already planned, is a no-op; one

@@ -137,8 +137,8 @@ async function checkTail(file: string, durationSec: number, declared: boolean): 
   const [reach, decode] = await Promise.allSettled([
     declared ? checkPacketsReachDuration(file, durationSec) : Promise.resolve(),
     runTool('ffmpeg', [
-    '-nostdin', '-v', 'error', '-ss', Math.max(0, durationSec - TAIL_DECODE_SEC).toFixed(3), '-i', file,
-    '-map', '0:V:0', '-f', 'null', '-',
+      '-nostdin', '-v', 'error', '-ss', Math.max(0, durationSec - TAIL_DECODE_SEC).toFixed(3), '-i', file,
+      '-map', '0:V:0', '-f', 'null', '-',
     ]),
   ]);
   if (reach.status === 'rejected') throw reach.reason;

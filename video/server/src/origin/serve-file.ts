@@ -90,7 +90,7 @@ export async function serveFile(blob: Pick<BlobStore, 'get' | 'head'>, key: stri
     if (isNotModified({ 'if-none-match': request.ifNoneMatch, 'if-modified-since': request.ifModifiedSince }, info)) {
       return { status: 304, headers: validators(info, file, policy) };
     }
-    if (request.method === 'HEAD') return { status: 200, headers: entityHeaders(info, file, policy, info.size) };
+    if (request.method === 'HEAD') return { status: 200, headers: wholeHeaders(info, file, policy) };
     const range = ranged && ifRangeHolds(request.ifRange, info) ? parseRange(request.range, info.size) : { kind: 'whole' as const };
     if (range.kind === 'unsatisfiable') {
       throw new AppError(videoErrors.range_not_satisfiable, undefined, { headers: { 'content-range': `bytes */${info.size}`, ...validators(info, file, policy) } });
@@ -108,7 +108,7 @@ export async function serveFile(blob: Pick<BlobStore, 'get' | 'head'>, key: stri
       if (!read.bytes) read.body.destroy();
       continue;
     }
-    if (range.kind === 'whole' || !read.range) return { status: 200, headers: entityHeaders(read.info, file, policy, read.info.size), ...bodyOf(read) };
+    if (range.kind === 'whole' || !read.range) return { status: 200, headers: wholeHeaders(read.info, file, policy), ...bodyOf(read) };
     const { start, end } = read.range;
     return {
       status: 206,

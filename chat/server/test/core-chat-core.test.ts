@@ -84,6 +84,33 @@ forEachEngineSet('ChatCore for the real-time side', (engines) => {
     }
   });
 
+  test('a resend sharing a write turn with new messages resolves to the original and costs no seq', async () => {
+    const a = await member(t);
+    const b = await member(t);
+    const c = await group(a.device, [b.account.accountId]);
+    const seqOf = (r: PromiseSettledResult<{ seq: number; duplicate: boolean }> | undefined) => (r?.status === 'fulfilled' ? [r.value.seq, r.value.duplicate] : codeOf(r!));
+    const [original] = await chat.core.appendMessages(identity(a.device), [message(c, 'first')]);
+    assert.deepEqual(seqOf(original), [2, false]);
+    // Appends submitted in one tick share a turn: the resend rides with b's new messages,
+    // and the unique index, not a lookup, is what finds it.
+    const [resent, fresh] = await Promise.all([
+      chat.core.appendMessages(identity(a.device), [message(c, 'first')], { gathered: true }),
+      chat.core.appendMessages(identity(b.device), [message(c, 'new-1'), message(c, 'new-2'), message(c, 'new-3')], { gathered: true }),
+    ]);
+    assert.deepEqual(resent.map(seqOf), [[2, true]]);
+    assert.deepEqual(fresh.map(seqOf), [[3, false], [4, false], [5, false]]);
+    // A resend into another conversation is still refused, and what follows is unaffected.
+    const elsewhere = await group(a.device, []);
+    const [reused, next] = await Promise.all([
+      chat.core.appendMessages(identity(a.device), [message(elsewhere, 'first')], { gathered: true }),
+      chat.core.appendMessages(identity(b.device), [message(c, 'new-4'), message(c, 'new-1')], { gathered: true }),
+    ]);
+    assert.deepEqual(reused.map(seqOf), ['client_message_id_reused']);
+    assert.deepEqual(next.map(seqOf), [[6, false], [3, true]]);
+    const stored = await t.platform.sql.db.selectFrom('chat_message').select('seq').where('conversation_id', '=', c).orderBy('seq').execute();
+    assert.deepEqual(stored.map((r) => Number(r.seq)), [1, 2, 3, 4, 5, 6]);
+  });
+
   test('a resend racing through two nodes at once resolves to one stored message', async () => {
     const a = await member(t);
     const c = await group(a.device, []);

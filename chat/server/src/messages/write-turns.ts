@@ -10,16 +10,16 @@
  *
  * Each item still settles alone: a lane reports an item's failure (not a member, unknown
  * conversation…) as its result. A lane that throws fails the turn, every lane's items
- * with it. A retryable failure (another node stored one of the batch's resends first, a
- * unique violation) runs the whole turn again, so every lane's writer must be safe to run
- * twice (their reads see the rolled-back state again).
+ * with it. A retryable failure (a unique violation: a resend the append lane did not look
+ * up, or one another node stored first) runs the whole turn again, so every lane's writer
+ * must be safe to run twice (their reads see the rolled-back state again).
  */
 import type { Bus, NewEvent } from '@twin/platform/bus';
 import type { Kysely } from 'kysely';
 import { GroupCommit } from './group-commit.ts';
 
-/** Writes one lane's share of a turn inside its transaction. */
-export type LaneWriter<I, R> = (trx: Kysely<any>, items: readonly I[]) => Promise<{ results: PromiseSettledResult<R>[]; events: NewEvent[] }>;
+/** Writes one lane's share of a turn inside its transaction; `attempt` counts from 1 (above it, the turn is running again). */
+export type LaneWriter<I, R> = (trx: Kysely<any>, items: readonly I[], attempt: number) => Promise<{ results: PromiseSettledResult<R>[]; events: NewEvent[] }>;
 
 /** Submits one item to its lane; `gathered`: the caller gathered a turn's work itself, so start at once. */
 export type LaneSubmit<I, R> = (item: I, options?: { gathered?: boolean }) => Promise<R>;
@@ -28,7 +28,7 @@ export interface WriteTurnsDeps {
   db: Kysely<any>;
   bus: Bus;
   notifyOutbox: () => void;
-  /** A failure worth running the turn again for (a unique violation from a concurrent resend). */
+  /** A failure worth running the turn again for (a unique violation from a resend). */
   isRetryable: (error: unknown) => boolean;
 }
 
@@ -37,7 +37,7 @@ interface Entry {
   readonly item: unknown;
 }
 
-/** Attempts of one turn when concurrent turns on other nodes stored some of its resends first. */
+/** Attempts of one turn whose resends the unique index caught (see MessageLog). */
 const MAX_ATTEMPTS = 4;
 
 export class WriteTurns {
@@ -71,7 +71,7 @@ export class WriteTurns {
           const events: NewEvent[] = [];
           for (const [lane, indexes] of byLane.entries()) {
             if (indexes.length === 0) continue;
-            const written = await this.#lanes[lane]!(trx, indexes.map((index) => entries[index]!.item));
+            const written = await this.#lanes[lane]!(trx, indexes.map((index) => entries[index]!.item), attempt);
             indexes.forEach((index, i) => (results[index] = written.results[i] ?? { status: 'rejected', reason: new Error('write turn: no result for an item') }));
             events.push(...written.events);
           }

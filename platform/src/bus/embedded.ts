@@ -10,6 +10,7 @@
  */
 import { sql as rawSql, type Kysely } from 'kysely';
 import type { SqlEngine } from '../sql/index.ts';
+import { RowInserter } from '../sql/row-inserter.ts';
 import { AckedDeliveries } from './acked-deliveries.ts';
 import type { DeadLetterDraft } from './bus-store.ts';
 import { resolveConsumeOptions, resolveGroupOptions, type ResolvedGroupOptions } from './consume-options.ts';
@@ -38,6 +39,10 @@ export interface EmbeddedBusOptions {
 
 const ROWS_PER_INSERT = 500;
 const ANALYZE_EVERY_MS = 30_000;
+
+// ON CONFLICT: a relay re-publishing an event still queued must not queue it twice.
+const eventRows = new RowInserter<keyof BusTables['bus_event']>('bus_event', ['id', 'type', 'subject', 'payload', 'published_at'], (insert) => insert.onConflict((oc) => oc.doNothing()));
+const deliveryRows = new RowInserter<keyof BusTables['bus_delivery']>('bus_delivery', ['group_name', 'event_id', 'visible_at', 'attempts', 'last_error'], (insert) => insert.onConflict((oc) => oc.doNothing()));
 
 export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
   readonly name = 'embedded' as const;
@@ -132,13 +137,8 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     }
     // Remembered before the commit, so the members woken afterwards need not read them back.
     this.signals.recentEvents.remember(remembered);
-    // ON CONFLICT: a relay re-publishing an event still queued must not queue it twice.
-    for (const slice of chunks(stored, ROWS_PER_INSERT)) {
-      await db.insertInto('bus_event').values(slice).onConflict((oc) => oc.doNothing()).execute();
-    }
-    for (const slice of chunks(deliveries, ROWS_PER_INSERT)) {
-      await db.insertInto('bus_delivery').values(slice).onConflict((oc) => oc.doNothing()).execute();
-    }
+    for (const slice of chunks(stored, ROWS_PER_INSERT)) await eventRows.insert(db, slice);
+    for (const slice of chunks(deliveries, ROWS_PER_INSERT)) await deliveryRows.insert(db, slice);
     this.#queuedSinceAnalyze += deliveries.length;
     return touched;
   }

@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import type { SqlEngine } from './interface.ts';
 import { pairIn } from './pairs.ts';
+import { RowInserter } from './row-inserter.ts';
 
 interface ContractDb {
   widget: { id: string; name: string; created_at: number; hits: number };
@@ -138,6 +139,22 @@ export function runContract({ create, skip = [] }: SqlContractOptions): void {
       .execute();
     assert.deepEqual(found, [{ name: 'pair-a' }]);
     assert.deepEqual(await engine.db.selectFrom('widget').select('name').where(pairIn(['id', 'bigint'], ['name', 'text'], [])).execute(), []);
+  });
+
+  it('RowInserter inserts rows as Kysely would, reusing one text per row count, inside a transaction too', async () => {
+    const widgets = new RowInserter<keyof ContractDb['widget']>('widget', ['id', 'name', 'created_at', 'hits'], (insert) => insert.onConflict((oc) => oc.doNothing()));
+    const row = (n: number, name = `rows-${n}`) => ({ id: String(9200000000000000000n + BigInt(n)), name, created_at: n, hits: n % 3 });
+    await widgets.insert(engine.db, [row(1), row(2), row(3)]);
+    await widgets.insert(engine.db, [row(4), row(5), row(6)]); // the same text, other values
+    await engine.db.transaction().execute((trx) => widgets.insert(trx, [row(7)]));
+    // The shape applies: a conflicting row is skipped, not an error.
+    await widgets.insert(engine.db, [row(8), row(1, 'rows-1')]);
+    const stored = await engine.db.selectFrom('widget').selectAll().where('name', 'like', 'rows-%').orderBy('created_at').execute();
+    assert.deepEqual(stored, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => row(n)));
+    // A row with a column the inserter does not list would lose it: refused before anything is written.
+    const other = new RowInserter<keyof ContractDb['widget']>('widget', ['id', 'name', 'created_at']);
+    await assert.rejects(other.insert(engine.db, [row(9)]), /columns it does not list: hits/);
+    assert.equal((await engine.db.selectFrom('widget').select('id').where('name', '=', 'rows-9').execute()).length, 0);
   });
 
   it('answers ping', async () => {

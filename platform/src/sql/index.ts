@@ -9,6 +9,7 @@ import { SqliteEngine } from './sqlite.ts';
 export type { SqlCapabilities, SqlEngine } from './interface.ts';
 export { padList, powerOfTwoChunks } from './list-shapes.ts';
 export { pairIn, type PairColumn } from './pairs.ts';
+export { RowInserter, type InsertShape } from './row-inserter.ts';
 export { dropSchema, PostgresEngine, type PostgresOptions } from './postgres.ts';
 export { SqliteEngine, type SqliteOptions } from './sqlite.ts';
 

@@ -7,7 +7,7 @@
  * own transaction.
  */
 import { sql, type Kysely } from 'kysely';
-import { padList, pairIn, powerOfTwoChunks } from '@twin/platform/sql';
+import { padList, pairIn, powerOfTwoChunks, RowInserter } from '@twin/platform/sql';
 import type { ChatTables } from '../migrations.ts';
 import type { MessageRow } from './wire.ts';
 
@@ -50,9 +50,11 @@ export async function lockConversations(db: Db, conversationIds: readonly string
   return new Set(rows.map((row) => String(row.id)));
 }
 
+const entries = new RowInserter<keyof MessageRow>('chat_message', ['conversation_id', 'seq', 'id', 'sender_account_id', 'sender_device_id', 'client_message_id', 'kind', 'body', 'sent_at', 'stored_at', 'ref_seq', 'deleted']);
+
 /** Inserts in runs of power-of-two lengths (list-shapes.ts), so a batch of any size reuses prepared statements. */
 export async function insertEntries(db: Db, rows: readonly MessageRow[]): Promise<void> {
-  for (const chunk of powerOfTwoChunks(rows, INSERT_CHUNK)) await db.insertInto('chat_message').values(chunk).execute();
+  for (const chunk of powerOfTwoChunks(rows, INSERT_CHUNK)) await entries.insert(db, chunk);
 }
 
 /** Stored entries matching any of the (sender device, client message id) pairs, in one query. */

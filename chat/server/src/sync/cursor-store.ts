@@ -4,7 +4,7 @@
  * (two sockets of one device, two nodes) cannot move one backwards.
  */
 import { sql, type Kysely } from 'kysely';
-import { pairIn, powerOfTwoChunks } from '@twin/platform/sql';
+import { pairIn, powerOfTwoChunks, RowInserter } from '@twin/platform/sql';
 import type { ChatTables } from '../migrations.ts';
 
 type Db = Kysely<ChatTables>;
@@ -25,22 +25,18 @@ export async function findCursors(db: Db, keys: ReadonlyArray<readonly [deviceId
 /** Most cursors per statement. */
 const UPSERT_CHUNK = 256;
 
+const cursorUpserts = new RowInserter<keyof CursorRow>('chat_cursor', ['device_id', 'conversation_id', 'acked_seq', 'updated_at'], (insert) =>
+  insert.onConflict((oc) =>
+    oc.columns(['device_id', 'conversation_id']).doUpdateSet({
+      acked_seq: sql<number>`CASE WHEN excluded.acked_seq > chat_cursor.acked_seq THEN excluded.acked_seq ELSE chat_cursor.acked_seq END`,
+      updated_at: sql<number>`excluded.updated_at`,
+    }),
+  ),
+);
+
 /** Writes cursors in a statement per power-of-two run (list-shapes.ts); never moves a stored cursor backwards. */
 export async function advanceCursors(db: Db, rows: readonly CursorRow[]): Promise<void> {
-  for (const chunk of powerOfTwoChunks(rows, UPSERT_CHUNK)) await upsertCursors(db, chunk);
-}
-
-async function upsertCursors(db: Db, rows: CursorRow[]): Promise<void> {
-  await db
-    .insertInto('chat_cursor')
-    .values(rows)
-    .onConflict((oc) =>
-      oc.columns(['device_id', 'conversation_id']).doUpdateSet({
-        acked_seq: sql<number>`CASE WHEN excluded.acked_seq > chat_cursor.acked_seq THEN excluded.acked_seq ELSE chat_cursor.acked_seq END`,
-        updated_at: sql<number>`excluded.updated_at`,
-      }),
-    )
-    .execute();
+  for (const chunk of powerOfTwoChunks(rows, UPSERT_CHUNK)) await cursorUpserts.insert(db, chunk);
 }
 
 /**

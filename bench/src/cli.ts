@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- <name> [--quick]`: runs one benchmark by name (and `chat-profile`,
- * a diagnostic that takes its own options).
+ * `npm run bench -- <name> [--quick]`: runs one benchmark by name (and `chat-profile` and
+ * `chat-ab`, diagnostics that take their own options).
  */
 // Benchmarks that host the product in this process run it with its entry point's settings.
 import '@twin/platform/runtime-flags';
@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<{ run: (options: { quick: boolean
   search: () => import('./search.ts'),
   mls: () => import('./mls.ts'),
   'chat-profile': () => import('./chat-profile.ts'),
+  'chat-ab': () => import('./chat-ab.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -13,13 +13,8 @@ import { paced, saturate, type LoadPair } from './chat-load.ts';
 import { startChild, type ChildServer } from './chat-process.ts';
 import { createPairs } from './chat-setup.ts';
 import { wsUrl } from './chat-wire.ts';
-
-function option(args: readonly string[], name: string, fallback?: string): string {
-  const at = args.indexOf(`--${name}`);
-  const value = at >= 0 ? args[at + 1] : fallback;
-  if (value === undefined) throw new Error(`chat-ab: --${name} is required`);
-  return value;
-}
+import { option } from './options.ts';
+import { median } from './report.ts';
 
 interface Side {
   readonly name: string;
@@ -28,12 +23,6 @@ interface Side {
   readonly pairs: LoadPair[];
   readonly windows: Array<{ value: number; p50?: number }>;
 }
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 export async function run({ args }: { quick: boolean; args: readonly string[] }): Promise<void> {
   const base = resolve(option(args, 'base'));

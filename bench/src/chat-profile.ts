@@ -18,6 +18,7 @@ import { startChild } from './chat-process.ts';
 import type { WindowStats } from './chat-server-probe.ts';
 import { createPairs } from './chat-setup.ts';
 import { wsUrl } from './chat-wire.ts';
+import { option } from './options.ts';
 
 interface ProfileNode {
   id: number;
@@ -28,11 +29,6 @@ interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
-}
-
-function option(args: readonly string[], name: string, fallback: string): string {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && args[at + 1] ? args[at + 1]! : fallback;
 }
 
 /** CPU ticks (user + system, all threads) a process has used. */

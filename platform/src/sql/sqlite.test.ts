@@ -24,7 +24,7 @@ test('sqlite runs in WAL mode with foreign keys on, reads memory-mapped and keep
   assert.equal(mode.rows[0]?.journal_mode, 'wal');
   assert.equal(fk.rows[0]?.foreign_keys, 1);
   const mmap = await sql<{ mmap_size: number }>`pragma mmap_size`.execute(engine.db);
-  assert.equal(Number(mmap.rows[0]?.mmap_size), 2 ** 30);
+  assert.ok(Number(mmap.rows[0]?.mmap_size) > 2 ** 30, 'the map covers files past 1 GiB, up to SQLite\'s build limit');
   const temp = await sql<{ temp_store: number }>`pragma temp_store`.execute(engine.db);
   assert.equal(Number(temp.rows[0]?.temp_store), 2, 'MEMORY');
   await engine.close();

@@ -32,8 +32,8 @@ export interface EmbeddedConsumerContext {
   deadLetter(group: string, drafts: readonly DeadLetterDraft[]): Promise<void>;
   /** Deletes acked deliveries, with the other groups' of this turn (acked-deliveries.ts). */
   deleteAcked(group: string, eventIds: readonly string[]): Promise<void>;
-  /** Some deliveries were acked: their events may now be prunable. */
-  acked(): void;
+  /** These events' deliveries for one group are gone (acked or dead-lettered, committed): the events may now be prunable. */
+  settled(eventIds: readonly string[]): void;
 }
 
 interface Claimed {
@@ -293,7 +293,7 @@ export class EmbeddedConsumer implements Consumer {
     if (acks.length > 0) {
       await this.#ctx.deleteAcked(this.group, acks);
       await claims?.release(this.group, acks);
-      this.#ctx.acked();
+      this.#ctx.settled(acks);
     }
     // One UPDATE per distinct (delay, reason), and per attempt where claims are in memory,
     // since the attempt is stored here then (in SQL the claim stored it already): usually one.
@@ -314,9 +314,10 @@ export class EmbeddedConsumer implements Consumer {
       if (delayMs === 0) this.#wakeRequested = true;
     }
     if (dead.length > 0) {
+      const ids = dead.map((d) => d.event.id);
       await this.#ctx.deadLetter(this.group, dead);
-      await claims?.release(this.group, dead.map((d) => d.event.id));
-      this.#ctx.acked();
+      await claims?.release(this.group, ids);
+      this.#ctx.settled(ids);
     }
   }
 

@@ -13,7 +13,7 @@ import { SqliteEngine } from '../sql/index.ts';
 import { runContract } from './contract.case.ts';
 import { record, sleep, waitFor, type BusFixture } from './contract-support.ts';
 import { EmbeddedBus, type EmbeddedBusOptions } from './embedded.ts';
-import type { Bus } from './interface.ts';
+import type { Bus, Delivery } from './interface.ts';
 import { busMigrations, type BusTables } from './migrations.ts';
 
 /** A fresh SQLite file with the bus tables; buses opened on it share the engine, as in one process. */
@@ -48,20 +48,35 @@ describe('embedded bus on SQLite', () => {
     const db = fixture.sql.db as Kysely<BusTables>;
     const fast = await record(bus, { group: 'fast', subjects: ['prune.>'] });
     const slow = await record(bus, { group: 'slow', subjects: ['prune.>'], ackTimeoutMs: 60_000 });
-    slow.recorder.decide = () => {};
+    const held: Delivery[] = [];
+    slow.recorder.decide = (delivery) => void held.push(delivery);
     const [event] = await bus.publish([{ type: 'x', subject: 'prune.x', payload: 1 }]);
-    await waitFor('both deliveries', () => fast.recorder.received.length === 1 && slow.recorder.received.length === 1);
+    await waitFor('both deliveries', () => fast.recorder.received.length === 1 && held.length === 1);
     const stored = () => db.selectFrom('bus_event').select('id').where('id', '=', event!.id).execute();
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100); // housekeeping rounds
     assert.equal((await stored()).length, 1, 'the slow group still holds it');
-    await slow.consumer.stop();
-    await db.deleteFrom('bus_delivery').where('group_name', '=', 'slow').execute();
-    await fast.consumer.stop();
-    // Any ack re-arms pruning; publish and ack one more to trigger it.
-    const again = await record(bus, { group: 'fast', subjects: ['prune.>'] });
-    await bus.publish([{ type: 'x', subject: 'prune.y', payload: 2 }]);
+    held[0]!.ack();
     await waitFor('the event to be pruned', async () => (await stored()).length === 0);
-    await again.consumer.stop();
+    await fixture.close();
+  });
+
+  test('a round looks only at the events settled since the last one; a bus starting sweeps every event no delivery is left for', async () => {
+    const fixture = await sqliteFixture({ housekeepingIntervalMs: 20 });
+    const db = fixture.sql.db as Kysely<BusTables>;
+    const bus = await fixture.open(1);
+    const { recorder } = await record(bus, { group: 'g', subjects: ['sweep.>'] });
+    const [orphan] = await bus.publish([{ type: 'x', subject: 'sweep.orphan', payload: 1 }]);
+    const storedIds = async () => (await db.selectFrom('bus_event').select('id').execute()).map((r) => String(r.id));
+    await waitFor('the first event pruned', async () => recorder.received.length === 1 && (await storedIds()).length === 0);
+    // What a process that stopped between settling and pruning leaves: an event without deliveries.
+    await db.insertInto('bus_event').values({ id: orphan!.id, type: 'x', subject: 'sweep.orphan', payload: '1', published_at: 0 }).execute();
+    const [other] = await bus.publish([{ type: 'x', subject: 'sweep.other', payload: 2 }]);
+    await waitFor('the other event pruned', async () => recorder.received.length === 2 && !(await storedIds()).includes(other!.id));
+    await sleep(100); // more rounds
+    assert.deepEqual(await storedIds(), [orphan!.id], 'only the settled event was looked at');
+    await bus.close();
+    await fixture.open(2);
+    await waitFor('the start-up sweep', async () => (await storedIds()).length === 0);
     await fixture.close();
   });
 

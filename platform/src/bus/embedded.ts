@@ -60,6 +60,7 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
   #settledSincePrune = new Set<string>();
   /** Until the first round: it looks at every stored event (see #pruneEvents). */
   #sweptAll = false;
+  #housekeepingRound: Promise<void> | undefined;
   #queuedSinceAnalyze = 0;
   #lastAnalyze = 0;
   #lastProcessedPrune = 0;
@@ -87,7 +88,12 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
         for (const id of eventIds) this.#settledSincePrune.add(id);
       },
     };
-    this.#housekeeping = setInterval(() => void this.#houseKeep().catch(this.#onError), options.housekeepingIntervalMs ?? 1000);
+    this.#housekeeping = setInterval(() => {
+      // A round that outlasts the interval (the first one's sweep, on a large backlog) is not joined by another.
+      this.#housekeepingRound ??= this.#houseKeep()
+        .catch(this.#onError)
+        .finally(() => (this.#housekeepingRound = undefined));
+    }, options.housekeepingIntervalMs ?? 1000);
     this.#housekeeping.unref();
   }
 

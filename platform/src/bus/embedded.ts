@@ -235,6 +235,7 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     this.#closed = true;
     clearInterval(this.#housekeeping);
     await this.stopConsumers();
+    await this.#housekeepingRound; // before the caller closes the engine under it
   }
 
   async #deadLetter(group: string, drafts: readonly DeadLetterDraft[]): Promise<void> {

@@ -272,7 +272,7 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
    * acked (or dead-lettered). A round looks only at the events settled since the last one,
    * each through the deliveries' event index: it used to scan every stored event, which
    * with a slow group's backlog of 100k unacked events blocked the thread that serves for
-   * 33 ms each second (190 ms at 1M). The first round still sweeps them all, for the
+   * 23-34 ms each second (190 ms at 1M). The first round still sweeps them all, for the
    * events of settlements a process committed but stopped before pruning. Each round runs
    * after its settlements committed, so on a shared database, where two nodes may settle
    * an event's last two deliveries at once, the later one's round sees both gone.

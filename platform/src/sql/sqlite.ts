@@ -172,8 +172,9 @@ class EmbeddedSqliteDialect extends SqliteDialect {
  * How much of the database file reads may map (SQLite's mmap_size): all of it, as far as
  * SQLite allows (it caps the request at its build's SQLITE_MAX_MMAP_SIZE, 2 GiB here);
  * pages past the map are read with pread through SQLite's page cache. A 1 GiB map left the
- * last 13% of the search benchmark's 1.23 GB file to pread: mapping it all took 4-5% off
- * the prefix queries' p50 and p99 (two connections on one file, alternated query by query).
+ * last 13% of the search benchmark's 1.23 GB file to pread: mapping it all took 2-6% off
+ * the prefix queries' p50 and p99 (two connections on one file, alternated query by query,
+ * two passes).
  */
 const MMAP_BYTES = 2 ** 40;
 

@@ -2,6 +2,7 @@
  * Defaults and validation for `consume()`, identical on both implementations, and the
  * stored group name: a broadcast group is made per node so every node gets every event.
  */
+import { snowflakeNode } from '../ids/index.ts';
 import type { ConsumeOptions, DeliveryHandler, GroupOptions } from './interface.ts';
 import { assertFilter, assertGroup } from './subjects.ts';
 
@@ -17,6 +18,8 @@ export interface ResolvedGroupOptions {
 export interface ResolvedConsumeOptions extends ResolvedGroupOptions {
   readonly batchSize: number;
   readonly retryDelayMs: number;
+  readonly skipOwnEvents: boolean;
+  /** The caller's handler; with `skipOwnEvents`, behind a filter that acks this node's own events unseen. */
   readonly handler: DeliveryHandler;
 }
 
@@ -38,11 +41,30 @@ export function resolveGroupOptions(options: GroupOptions, nodeId: number): Reso
 export function resolveConsumeOptions(options: ConsumeOptions, nodeId: number): ResolvedConsumeOptions {
   const group = resolveGroupOptions(options, nodeId);
   if (typeof options.handler !== 'function') throw new TypeError('consume needs a handler');
+  const skipOwnEvents = options.skipOwnEvents ?? false;
+  if (skipOwnEvents && !group.broadcast) throw new TypeError('skipOwnEvents needs a broadcast group: in a work queue an event skipped by one node is handled by none');
   return {
     ...group,
     batchSize: positiveInteger('batchSize', options.batchSize ?? 100, 1, 10_000),
     retryDelayMs: positiveInteger('retryDelayMs', options.retryDelayMs ?? 0, 0, 24 * 3600_000),
-    handler: options.handler,
+    skipOwnEvents,
+    handler: skipOwnEvents ? skippingOwnEvents(options.handler, nodeId) : options.handler,
+  };
+}
+
+/**
+ * The handler behind a filter for events this node published. The embedded bus does not
+ * queue those for the member at all, but it cannot tell for an event another node relayed
+ * from this node's outbox, nor can NATS: those arrive, and are acked here.
+ */
+function skippingOwnEvents(handler: DeliveryHandler, nodeId: number): DeliveryHandler {
+  return (deliveries) => {
+    const others = deliveries.filter((delivery) => {
+      if (snowflakeNode(delivery.event.id) !== nodeId) return true;
+      delivery.ack();
+      return false;
+    });
+    if (others.length > 0) return handler(others);
   };
 }
 

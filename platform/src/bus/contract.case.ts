@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { isSnowflake } from '../ids/index.ts';
+import { isSnowflake, SnowflakeGenerator } from '../ids/index.ts';
 import { durabilityCases } from './contract-durability.case.ts';
 import { outboxCases } from './contract-outbox.case.ts';
 import { redeliveryCases } from './contract-redelivery.case.ts';
@@ -175,6 +175,23 @@ export function runContract({ create, skip = [] }: BusContractOptions): void {
     await Promise.all([a.consumer.stop(), b.consumer.stop()]);
   });
 
+  it('broadcast with skipOwnEvents: no node is handed the events it published itself', async () => {
+    const { root, group } = ctx.names('own');
+    const other = await fixture.open(4);
+    const a = await record(bus, { group, subjects: [`${root}.>`], mode: 'broadcast', skipOwnEvents: true });
+    const b = await record(other, { group, subjects: [`${root}.>`], mode: 'broadcast', skipOwnEvents: true });
+    const fromA = await bus.publish(Array.from({ length: 5 }, (_, n) => ({ type: 'note', subject: `${root}.note`, payload: n })));
+    const fromB = await other.publish(Array.from({ length: 5 }, (_, n) => ({ type: 'note', subject: `${root}.note`, payload: n })));
+    // One of this node's events reaching the bus through the other node (a relay of its outbox): its id still says whose it is.
+    const relayed = await other.publish([{ id: new SnowflakeGenerator(bus.nodeId, () => Date.now() - 60_000).next(), type: 'note', subject: `${root}.note`, payload: 'relayed' }]);
+    await waitFor('each node got the other’s', () => a.recorder.received.length >= 5 && b.recorder.received.length >= 6);
+    await sleep(200);
+    assert.deepEqual(a.recorder.ids(), fromB.map((e) => e.id));
+    assert.deepEqual(b.recorder.ids().slice(0, 5), fromA.map((e) => e.id));
+    assert.deepEqual(new Set(b.recorder.ids()), new Set([...fromA, ...relayed].map((e) => e.id)));
+    await Promise.all([a.consumer.stop(), b.consumer.stop()]);
+  });
+
   it('rejects an invalid subject, filter or option before storing anything', async () => {
     const { root, group } = ctx.names('invalid');
     const { consumer, recorder } = await record(bus, { group, subjects: [`${root}.>`] });
@@ -186,6 +203,7 @@ export function runContract({ create, skip = [] }: BusContractOptions): void {
     await assert.rejects(bus.consume({ group, subjects: [], handler: () => {} }), TypeError);
     await assert.rejects(bus.consume({ group: 'has space', subjects: [`${root}.x`], handler: () => {} }), TypeError);
     await assert.rejects(bus.consume({ group, subjects: [`${root}.x`], batchSize: 0, handler: () => {} }), RangeError);
+    await assert.rejects(bus.consume({ group, subjects: [`${root}.x`], skipOwnEvents: true, handler: () => {} }), TypeError);
     await sleep(100);
     assert.equal(recorder.received.length, 0);
     await consumer.stop();

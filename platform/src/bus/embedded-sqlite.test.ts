@@ -90,6 +90,21 @@ describe('embedded bus on SQLite', () => {
     await fixture.close();
   });
 
+  test('an event is not queued for a broadcast member that skips its own node’s events, and is again once that member stops', async () => {
+    const fixture = await sqliteFixture();
+    const bus = await fixture.open(1);
+    const db = fixture.sql.db as Kysely<BusTables>;
+    const groupsQueued = async (id: string) => (await db.selectFrom('bus_delivery').select('group_name').where('event_id', '=', id).execute()).map((r) => r.group_name).sort();
+    const skipping = await bus.consume({ group: 'gateway', subjects: ['own.>'], mode: 'broadcast', skipOwnEvents: true, handler: () => {} });
+    await (await bus.consume({ group: 'push', subjects: ['own.>'], handler: () => {} })).stop();
+    const [skipped] = await bus.publish([{ type: 'x', subject: 'own.x', payload: 1 }]);
+    assert.deepEqual(await groupsQueued(skipped!.id), ['push'], 'stored for the work queue only');
+    await skipping.stop();
+    const [queued] = await bus.publish([{ type: 'x', subject: 'own.x', payload: 2 }]);
+    assert.deepEqual(await groupsQueued(queued!.id), ['gateway.1', 'push']);
+    await fixture.close();
+  });
+
   test('stats count the backlog of unacked deliveries', async () => {
     const fixture = await sqliteFixture();
     const bus = await fixture.open(1);

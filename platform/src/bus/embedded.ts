@@ -9,6 +9,7 @@
  * next one, across restarts. Events are pruned once every group has acked them.
  */
 import { sql as rawSql, type Kysely } from 'kysely';
+import { snowflakeNode } from '../ids/index.ts';
 import type { SqlEngine } from '../sql/index.ts';
 import { RowInserter } from '../sql/row-inserter.ts';
 import { AckedDeliveries } from './acked-deliveries.ts';
@@ -61,6 +62,8 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
   /** Until the first round: it looks at every stored event (see #pruneEvents). */
   #sweptAll = false;
   #housekeepingRound: Promise<void> | undefined;
+  /** This bus's broadcast groups with a `skipOwnEvents` member running (members per group): this node's events are not queued for them. */
+  readonly #skippingOwn = new Map<string, number>();
   #queuedSinceAnalyze = 0;
   #lastAnalyze = 0;
   #lastProcessedPrune = 0;
@@ -133,9 +136,10 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     const deliveries: BusTables['bus_delivery'][] = [];
     const touched = new Set<string>();
     for (const row of rows) {
+      const own = this.#skippingOwn.size > 0 && snowflakeNode(row.id) === this.nodeId;
       let claims = 0;
       for (const { name, matches } of matchers) {
-        if (!matches(row.subject)) continue;
+        if (!matches(row.subject) || (own && this.#skippingOwn.has(name))) continue;
         claims++;
         touched.add(name);
         deliveries.push({ group_name: name, event_id: row.id, visible_at: now, attempts: 0, last_error: null });
@@ -169,7 +173,22 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     await this.#register(resolved);
     const consumer = new EmbeddedConsumer(this.#consumerContext, resolved);
     consumer.start();
-    return this.track(consumer);
+    const tracked = this.track(consumer);
+    if (!resolved.skipOwnEvents) return tracked;
+    const { group } = resolved;
+    this.#skippingOwn.set(group, (this.#skippingOwn.get(group) ?? 0) + 1);
+    let stopped = false;
+    return {
+      group,
+      stop: async () => {
+        await tracked.stop();
+        if (stopped) return;
+        stopped = true;
+        const members = (this.#skippingOwn.get(group) ?? 1) - 1;
+        if (members > 0) this.#skippingOwn.set(group, members);
+        else this.#skippingOwn.delete(group);
+      },
+    };
   }
 
   async registerGroup(options: GroupOptions): Promise<string> {

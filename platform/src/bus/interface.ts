@@ -95,6 +95,14 @@ export interface ConsumeOptions extends GroupOptions {
   readonly batchSize?: number;
   /** Redelivery delay for deliveries naked because the handler threw. Default 0. */
   readonly retryDelayMs?: number;
+  /**
+   * Broadcast only: this node's member is not handed the events this node published
+   * (those whose ids its node id minted), as MQTT's No Local. For a node that handles its
+   * own events in-process once they commit, and needs the bus only for the other nodes'.
+   * Such events are not even queued for the member where the bus can tell (the embedded
+   * bus, publishing them itself), else acked unseen. Default false.
+   */
+  readonly skipOwnEvents?: boolean;
   readonly handler: DeliveryHandler;
 }
 

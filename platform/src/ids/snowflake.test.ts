@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isSnowflake, SnowflakeGenerator, snowflakeTime } from './snowflake.ts';
+import { isSnowflake, SnowflakeGenerator, snowflakeNode, snowflakeTime } from './snowflake.ts';
 
 test('ids are unique and strictly increasing across many in one millisecond', () => {
   const gen = new SnowflakeGenerator(7, () => 1_700_000_000_000);
@@ -27,6 +27,13 @@ test('encodes the creation time and exceeds 2^53 so JSON must carry it as a stri
   assert.equal(snowflakeTime(id).toISOString(), '2026-01-01T00:00:00.000Z');
   assert.ok(BigInt(id) > BigInt(Number.MAX_SAFE_INTEGER));
   assert.ok(isSnowflake(id));
+});
+
+test('encodes the node that minted it, at every sequence number', () => {
+  for (const node of [0, 1, 512, 1023]) {
+    const gen = new SnowflakeGenerator(node, () => Date.UTC(2026, 0, 1));
+    for (let i = 0; i < 4097; i++) assert.equal(snowflakeNode(gen.next()), node);
+  }
 });
 
 test('isSnowflake rejects non-numeric, negative, leading-zero and oversized values', () => {

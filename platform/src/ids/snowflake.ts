@@ -47,6 +47,11 @@ export function snowflakeTime(id: string): Date {
   return new Date(Number(BigInt(id) >> (NODE_BITS + SEQUENCE_BITS)) + SNOWFLAKE_EPOCH_MS);
 }
 
+/** The node id encoded in an id: which process's generator minted it. */
+export function snowflakeNode(id: string): number {
+  return Number((BigInt(id) >> SEQUENCE_BITS) & BigInt(MAX_NODE));
+}
+
 /** True for a decimal string that could be a Snowflake id (positive, fits in 63 bits). */
 export function isSnowflake(value: string): boolean {
   return /^[1-9][0-9]{0,18}$/.test(value) && BigInt(value) <= 0x7fff_ffff_ffff_ffffn;

@@ -7,6 +7,7 @@ import type { AccountId, DeviceId } from '@twin/chat-protocol';
 import type { Platform, Settings } from '@twin/platform';
 import { RosterCache } from './conversations/roster-cache.ts';
 import { ConversationService } from './conversations/service.ts';
+import { ChatOutbox } from './chat-outbox.ts';
 import type { ChatCore } from './core.ts';
 import { DeviceService } from './devices/service.ts';
 import { DeviceStore } from './devices/store.ts';
@@ -29,6 +30,8 @@ export interface ChatCoreServices {
   readonly messages: MessageService;
   readonly cursors: CursorService;
   readonly sync: SyncService;
+  /** Where every service writes its events (the MLS gate too). */
+  readonly outbox: ChatOutbox;
   /** The `ChatCore` contract (core.ts) for the real-time side. */
   readonly core: ChatCore;
   start(): Promise<void>;
@@ -45,7 +48,11 @@ export interface BuildOptions {
 
 export function buildChatCore(platform: Platform, settings: ChatCoreSettings, options: BuildOptions = {}): ChatCoreServices {
   const db = platform.sql.db;
-  const notifyOutbox = () => platform.outboxRelay.notify();
+  const outbox = new ChatOutbox({
+    bus: platform.bus,
+    notifyRelay: () => platform.outboxRelay.notify(),
+    onError: (error) => platform.logger.error({ err: error }, 'chat: a listener of committed events failed'),
+  });
   const isUniqueViolation = (error: unknown) => platform.sql.isUniqueViolation(error);
   const deviceStore = new DeviceStore(db);
   const devices = new DeviceService({
@@ -53,21 +60,20 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings, op
     ids: platform.ids,
     tokens: platform.tokens,
     cache: platform.cache,
-    bus: platform.bus,
-    notifyOutbox,
+    outbox,
     maxDevices: settings.maxDevices,
     linkCodeTtlMs: settings.linkCodeTtlMs,
     challengeTtlMs: settings.challengeTtlMs,
   });
   const batchSizes = options.metrics === false ? undefined : platform.metrics.histogram('chat_append_batch_size', 'Messages per group-commit transaction.', [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]);
   // Appends and acks of one event-loop turn commit together.
-  const turns = new WriteTurns({ db, bus: platform.bus, notifyOutbox, isRetryable: isUniqueViolation });
+  const turns = new WriteTurns({ db, outbox, isRetryable: isUniqueViolation });
   const log = new MessageLog({ ids: platform.ids, turns, rowLocks: platform.sql.capabilities.supportsRowLocks, ...(batchSizes ? { onBatch: (n: number) => batchSizes.observe(n) } : {}) });
   let conversations!: ConversationService;
   const rosters = new RosterCache(platform.cache, (id) => conversations.loadMembers(id));
-  conversations = new ConversationService({ db, ids: platform.ids, bus: platform.bus, log, rosters, notifyOutbox, isUniqueViolation, groupMaxMembers: settings.groupMaxMembers });
-  const messages = new MessageService({ db, bus: platform.bus, log, conversations, cursors: platform.cursors, notifyOutbox });
-  const cursors = new CursorService({ db, bus: platform.bus, turns, notifyOutbox });
+  conversations = new ConversationService({ db, ids: platform.ids, outbox, log, rosters, isUniqueViolation, groupMaxMembers: settings.groupMaxMembers });
+  const messages = new MessageService({ db, outbox, log, conversations, cursors: platform.cursors });
+  const cursors = new CursorService({ db, outbox, turns });
   const sync = new SyncService({ cursors, messages, codec: platform.cursors });
 
   const core: ChatCore = {
@@ -83,6 +89,7 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings, op
     devicesOf: async (accountIds) =>
       (await deviceStore.activeOf(accountIds)).map((d) => ({ accountId: String(d.account_id) as AccountId, deviceId: String(d.id) as DeviceId })),
     shareAConversation: (a, b) => conversations.shareAConversation(a, b),
+    onCommittedEvents: (listener) => outbox.onCommitted(listener),
   };
 
   return {
@@ -94,6 +101,7 @@ export function buildChatCore(platform: Platform, settings: ChatCoreSettings, op
     messages,
     cursors,
     sync,
+    outbox,
     core,
     async start() {
       await rosters.start();

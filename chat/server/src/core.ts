@@ -86,6 +86,14 @@ export interface ChatCore {
 
   /** Whether two accounts share at least one conversation (presence privacy). */
   shareAConversation(a: AccountId, b: AccountId): Promise<boolean>;
+
+  /**
+   * Calls `listener` with the events of each of this node's transactions right after it
+   * commits, before its callers hear back: the same events the bus carries to other nodes,
+   * which it does not hand back to this node's `skipOwnEvents` members. Read-only: every
+   * listener gets the same objects. Returns the unsubscribe.
+   */
+  onCommittedEvents(listener: (events: readonly ChatEvent[]) => void): () => void;
 }
 
 /**

@@ -9,7 +9,7 @@ import { AUTH_TIMEOUT_MS, type AccountId, type ConversationId, type DeviceId, ty
 import { parsers, servesApi, variable, type HttpApp, type Platform, type Role, type Settings } from '@twin/platform';
 import type { Consumer } from '@twin/platform/bus';
 import type { ChatCore } from './core.ts';
-import { consumeChatEvents, GATEWAY_GROUP } from './delivery/chat-events.ts';
+import { consumeChatEvents, GATEWAY_GROUP, handleChatEvents, type ChatEventHandlers } from './delivery/chat-events.ts';
 import { DeliveryHub } from './delivery/delivery-hub.ts';
 import type { DeviceStream } from './delivery/device-stream.ts';
 import { SendBatcher } from './delivery/send-batcher.ts';
@@ -78,7 +78,7 @@ export async function startRealtime({ platform, role, core, settings }: Realtime
       receipts.noteMessages(messages);
       return hub.fanOut(messages, sentBy);
     };
-    const sends = new SendBatcher(core, fanOut, (error) => onError(error, 'send batch'));
+    const sends = new SendBatcher(core, (error) => onError(error, 'send batch'));
     let gatewayRef: Gateway | undefined;
     const metrics = new RealtimeMetrics(platform.metrics, () => gatewayRef?.openSockets ?? 0);
     const typing = new TypingRelay({ cache: platform.cache, ttlMs: settings.typingTtlMs, deliverLocal: (event) => void gatewayRef?.deliverTyping(event).catch((error: unknown) => onError(error, 'typing')), onError });
@@ -100,23 +100,36 @@ export async function startRealtime({ platform, role, core, settings }: Realtime
     });
     await presence.start((change) => gatewayRef?.deliverPresence(change));
     await typing.start();
+    const handlers: ChatEventHandlers = {
+      'chat.messages': ({ messages }) => fanOut(messages),
+      'chat.acked': ({ acks }) => receipts.handle('delivered', acks),
+      'chat.read': ({ reads }) => receipts.handle('read', reads),
+      'chat.membership': ({ conversationId, added, removed }) => hub.membershipChanged(conversationId as ConversationId, added as AccountId[], removed as AccountId[]),
+      'chat.device-removed': ({ deviceId }) => gatewayRef?.closeDevice(deviceId as DeviceId),
+    };
+    // This node's own events, as each of its transactions commits, one batch after the other.
+    let ownEvents = Promise.resolve();
+    const stopOwnEvents = core.onCommittedEvents((events) => {
+      // Now, while the send frames are not yet answered: the senders are known until then.
+      const sentBy = sends.sentBy(events);
+      const local: ChatEventHandlers = { ...handlers, 'chat.messages': ({ messages }) => fanOut(messages, sentBy) };
+      ownEvents = ownEvents.then(() => handleChatEvents(events, local, onError));
+    });
+    // The other nodes' events: the bus does not hand this node back its own.
     const consumer: Consumer = await consumeChatEvents({
       bus: platform.bus,
       group: GATEWAY_GROUP,
       subjects: ['chat.>'],
       mode: 'broadcast',
+      skipOwnEvents: true,
       onError: (error, type) => onError(error, type),
-      handlers: {
-        'chat.messages': ({ messages }) => fanOut(messages),
-        'chat.acked': ({ acks }) => receipts.handle('delivered', acks),
-        'chat.read': ({ reads }) => receipts.handle('read', reads),
-        'chat.membership': ({ conversationId, added, removed }) => hub.membershipChanged(conversationId as ConversationId, added as AccountId[], removed as AccountId[]),
-        'chat.device-removed': ({ deviceId }) => gatewayRef?.closeDevice(deviceId as DeviceId),
-      },
+      handlers,
     });
     stops.push(async () => {
       await gatewayRef?.close();
       await sends.drain();
+      stopOwnEvents();
+      await ownEvents;
       await consumer.stop();
       await typing.stop();
     });

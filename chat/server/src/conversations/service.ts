@@ -9,9 +9,9 @@
  */
 import type { AccountId, ConversationId, WireMessage } from '@twin/chat-protocol';
 import { AppError } from '@twin/platform';
-import type { Bus, NewEvent } from '@twin/platform/bus';
 import type { SnowflakeGenerator } from '@twin/platform';
 import type { Kysely } from 'kysely';
+import type { ChatOutbox } from '../chat-outbox.ts';
 import type { ChatEvent, DeviceIdentity } from '../core.ts';
 import { chatErrors } from '../errors.ts';
 import { isStorableId } from '../http-schemas.ts';
@@ -29,10 +29,9 @@ export type { ConversationView } from './view.ts';
 export interface ConversationServiceDeps {
   db: Kysely<any>;
   ids: SnowflakeGenerator;
-  bus: Bus;
+  outbox: ChatOutbox;
   log: MessageLog;
   rosters: RosterCache;
-  notifyOutbox: () => void;
   isUniqueViolation: (error: unknown) => boolean;
   groupMaxMembers: number;
   now?: () => number;
@@ -80,6 +79,7 @@ export class ConversationService {
       last_seq: 0,
       last_activity_at: now,
     };
+    const events = [membershipEvent(row.id, pair, [])];
     try {
       await this.#db.transaction().execute(async (trx) => {
         await store.insertConversation(
@@ -87,7 +87,7 @@ export class ConversationService {
           row,
           pair.map((accountId) => ({ conversation_id: row.id, account_id: accountId, role: 'member' as const, joined_at: now, visible_from_seq: 0, read_seq: 0 })),
         );
-        await this.#deps.bus.writeOutbox(trx, [membershipEvent(row.id, pair, [])]);
+        await this.#deps.outbox.write(trx, events);
       });
     } catch (error) {
       // The other side created it at the same moment: theirs is the one.
@@ -96,7 +96,7 @@ export class ConversationService {
       if (!winner) throw error;
       return { conversation: await this.#view(winner), created: false };
     }
-    this.#deps.notifyOutbox();
+    this.#deps.outbox.committed(events);
     return { conversation: await this.#view(row), created: true };
   }
 
@@ -265,12 +265,12 @@ export class ConversationService {
         await trx.updateTable('chat_conversation').set((eb) => ({ last_activity_at: eb.ref('last_activity_at') })).where('id', '=', conversationId).execute();
       }
       const { entries, events } = await body(trx);
-      const outbox: NewEvent[] = [...messagesEvents(entries), ...events];
-      if (outbox.length > 0) await this.#deps.bus.writeOutbox(trx, outbox);
-      return { outbox: outbox.length > 0, membership: events.some((e) => e.type === 'chat.membership') };
+      const outbox = [...messagesEvents(entries), ...events];
+      await this.#deps.outbox.write(trx, outbox);
+      return { outbox, membership: events.some((e) => e.type === 'chat.membership') };
     });
     if (wrote.membership) await this.#deps.rosters.invalidate(conversationId);
-    if (wrote.outbox) this.#deps.notifyOutbox();
+    this.#deps.outbox.committed(wrote.outbox);
   }
 
   async #view(row: store.ConversationRow): Promise<ConversationView> {

@@ -4,14 +4,13 @@
  * sending device, all in the same tick and marked `gathered`, so the core's group commit
  * puts them in one transaction that starts at once). Each frame is answered alone —
  * `send-result`, or `error` with the clientMessageId as ref — after the commit. The
- * committed messages are then fanned out to this node's sockets at once (the same-node
- * fast path); the `chat.messages` bus event that follows reaches the other nodes, and
- * here it is dropped as a duplicate. The fan-out is told which socket sent each message:
- * that socket has it from its send-result, so it is not sent back (the account's other
- * devices still get it), as WhatsApp and Signal do.
+ * committed messages reach this node's sockets through the core's committed events,
+ * before the frames are answered; until then `sentBy` tells that fan-out which socket
+ * sent each message: that socket has it from its send-result, so it is not sent back
+ * (the account's other devices still get it), as WhatsApp and Signal do.
  */
 import type { ClientFrameOf, ConversationId, WireMessage } from '@twin/chat-protocol';
-import type { AppendResult, ChatCore, DeviceIdentity, NewMessage } from '../core.ts';
+import type { AppendResult, ChatCore, ChatEvent, NewMessage } from '../core.ts';
 import type { DeviceStream } from './device-stream.ts';
 
 export interface SendOrigin {
@@ -29,16 +28,31 @@ interface Pending {
 
 export class SendBatcher {
   readonly #core: ChatCore;
-  readonly #fanOut: (messages: WireMessage[], sentBy: ReadonlyMap<WireMessage, DeviceStream>) => Promise<void>;
   readonly #onError: (error: unknown) => void;
   #pending = new Map<SendOrigin, Pending>();
   #scheduled = false;
   #inFlight = new Set<Promise<void>>();
+  /** The socket each frame handed to the core came from, by sender device and clientMessageId, until it is answered. */
+  readonly #senders = new Map<string, DeviceStream>();
 
-  constructor(core: ChatCore, fanOut: (messages: WireMessage[], sentBy: ReadonlyMap<WireMessage, DeviceStream>) => Promise<void>, onError: (error: unknown) => void) {
+  constructor(core: ChatCore, onError: (error: unknown) => void) {
     this.#core = core;
-    this.#fanOut = fanOut;
     this.#onError = onError;
+  }
+
+  /** For committed events' messages: the socket of this node that sent each one, where its frame is not answered yet. */
+  sentBy(events: readonly ChatEvent[]): Map<WireMessage, DeviceStream> {
+    const sentBy = new Map<WireMessage, DeviceStream>();
+    if (this.#senders.size === 0) return sentBy;
+    for (const event of events) {
+      if (event.type !== 'chat.messages') continue;
+      for (const message of event.payload.messages) {
+        if (message.senderDeviceId === undefined || message.clientMessageId === undefined) continue; // written by the server
+        const stream = this.#senders.get(senderKey(message.senderDeviceId, message.clientMessageId));
+        if (stream) sentBy.set(message, stream);
+      }
+    }
+    return sentBy;
   }
 
   /** Queues one validated `send` frame whose body is already decoded. */
@@ -68,6 +82,16 @@ export class SendBatcher {
   }
 
   async #append(batch: Pending[]): Promise<void> {
+    const senders = batch.flatMap(({ origin, frames }) => frames.map((frame) => [senderKey(origin.stream.identity.deviceId, frame.clientMessageId), origin.stream] as const));
+    for (const [key, stream] of senders) this.#senders.set(key, stream);
+    try {
+      await this.#appendAndAnswer(batch);
+    } finally {
+      for (const [key] of senders) this.#senders.delete(key);
+    }
+  }
+
+  async #appendAndAnswer(batch: Pending[]): Promise<void> {
     const settled = await Promise.all(
       batch.map(async (pending) => {
         try {
@@ -77,35 +101,11 @@ export class SendBatcher {
         }
       }),
     );
-    const committed: WireMessage[] = [];
-    const sentBy = new Map<WireMessage, DeviceStream>();
     batch.forEach((pending, i) => {
       const outcomes = settled[i]!;
-      pending.frames.forEach((frame, j) => {
-        const outcome = outcomes[j] ?? { status: 'rejected', reason: new Error('no result from appendMessages') };
-        pending.origin.settle(frame, outcome);
-        if (outcome.status !== 'fulfilled' || outcome.value.duplicate) return;
-        const message = toWireMessage(pending.origin.stream.identity, frame, pending.messages[j]!, outcome.value);
-        committed.push(message);
-        sentBy.set(message, pending.origin.stream);
-      });
+      pending.frames.forEach((frame, j) => pending.origin.settle(frame, outcomes[j] ?? { status: 'rejected', reason: new Error('no result from appendMessages') }));
     });
-    if (committed.length > 0) await this.#fanOut(committed, sentBy);
   }
 }
 
-/** The log entry as readers will see it, built from what was sent and what the core assigned. */
-function toWireMessage(sender: DeviceIdentity, frame: ClientFrameOf<'send'>, message: NewMessage, result: AppendResult): WireMessage {
-  return {
-    id: result.messageId,
-    conversationId: result.conversationId,
-    seq: result.seq,
-    senderAccountId: sender.accountId,
-    senderDeviceId: sender.deviceId,
-    clientMessageId: result.clientMessageId,
-    kind: frame.kind,
-    body: Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength).toString('base64url'),
-    sentAt: frame.sentAt,
-    storedAt: result.storedAt,
-  };
-}
+const senderKey = (deviceId: string, clientMessageId: string) => `${deviceId}/${clientMessageId}`;

@@ -9,10 +9,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AccountId, DeviceId } from '@twin/chat-protocol';
 import { AppError, type AccessTokenIssuer } from '@twin/platform';
-import type { Bus } from '@twin/platform/bus';
 import type { Cache } from '@twin/platform/cache';
 import type { SnowflakeGenerator } from '@twin/platform';
-import type { DeviceIdentity } from '../core.ts';
+import type { ChatOutbox } from '../chat-outbox.ts';
+import type { ChatEvent, DeviceIdentity } from '../core.ts';
 import { chatErrors } from '../errors.ts';
 import { isStorableId } from '../http-schemas.ts';
 import { importDeviceKey, verifyChallenge } from './ed25519.ts';
@@ -31,9 +31,7 @@ export interface DeviceServiceDeps {
   ids: SnowflakeGenerator;
   tokens: AccessTokenIssuer;
   cache: Cache;
-  bus: Bus;
-  /** Called after a commit that wrote outbox rows. */
-  notifyOutbox: () => void;
+  outbox: ChatOutbox;
   maxDevices: number;
   linkCodeTtlMs: number;
   challengeTtlMs: number;
@@ -129,13 +127,12 @@ export class DeviceService {
     const device = await this.#findDevice(deviceId);
     if (!device || device.removed_at !== null) throw new AppError(chatErrors.device_not_found);
     if (String(device.account_id) !== accountId) throw new AppError(chatErrors.not_your_device);
-    const removed = await this.#deps.store.removeDevice(deviceId, accountId, this.#now(), (trx) =>
-      this.#deps.bus.writeOutbox(trx, [{ type: 'chat.device-removed', payload: { accountId, deviceId } }]),
-    );
+    const events: ChatEvent[] = [{ type: 'chat.device-removed', payload: { accountId: accountId as AccountId, deviceId: deviceId as DeviceId } }];
+    const removed = await this.#deps.store.removeDevice(deviceId, accountId, this.#now(), (trx) => this.#deps.outbox.write(trx, events));
     if (!removed) throw new AppError(chatErrors.device_not_found);
     this.#active.set(deviceId, { removed: true, until: Number.POSITIVE_INFINITY });
     await this.#deps.cache.set(`revoked-session:${deviceSessionId(deviceId)}`, 'device_removed', { ttlMs: (this.#deps.tokens.ttlSeconds + 60) * 1000 });
-    this.#deps.notifyOutbox();
+    this.#deps.outbox.committed(events);
   }
 
   /**

@@ -4,14 +4,14 @@
  * staying well under NATS's default 1 MiB message size.
  */
 import type { WireMessage } from '@twin/chat-protocol';
-import type { NewEvent } from '@twin/platform/bus';
+import type { ChatEvent } from '../core.ts';
 
 export const MAX_EVENT_BYTES = 512 * 1024;
 /** Generous estimate of a message's JSON size apart from its body. */
 const ENVELOPE_BYTES = 400;
 
-export function messagesEvents(messages: readonly WireMessage[]): NewEvent[] {
-  const events: NewEvent[] = [];
+export function messagesEvents(messages: readonly WireMessage[]): ChatEvent[] {
+  const events: ChatEvent[] = [];
   let current: WireMessage[] = [];
   let bytes = 0;
   for (const message of messages) {

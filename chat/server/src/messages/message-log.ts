@@ -11,10 +11,9 @@
  */
 import { MAX_BODY_BYTES, type ConversationId, type MessageId, type WireMessage } from '@twin/chat-protocol';
 import { AppError, platformErrors, type SnowflakeGenerator } from '@twin/platform';
-import type { NewEvent } from '@twin/platform/bus';
 import { pairIn } from '@twin/platform/sql';
 import type { Kysely } from 'kysely';
-import type { AppendResult, DeviceIdentity, NewMessage } from '../core.ts';
+import type { AppendResult, ChatEvent, DeviceIdentity, NewMessage } from '../core.ts';
 import { chatErrors } from '../errors.ts';
 import { isStorableId } from '../http-schemas.ts';
 import { checkApplicationFraming } from '../mls/index.ts';
@@ -129,7 +128,7 @@ export class MessageLog {
     return attempt > 1 || this.#resendsSeen;
   }
 
-  async #write(trx: Kysely<ChatTables>, batch: readonly Submission[], attempt: number): Promise<{ results: PromiseSettledResult<AppendResult>[]; events: NewEvent[] }> {
+  async #write(trx: Kysely<ChatTables>, batch: readonly Submission[], attempt: number): Promise<{ results: PromiseSettledResult<AppendResult>[]; events: ChatEvent[] }> {
     this.#deps.onBatch?.(batch.length);
     const now = this.#now();
     const results: PromiseSettledResult<AppendResult>[] = new Array(batch.length);

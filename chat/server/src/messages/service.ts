@@ -6,8 +6,8 @@
  */
 import type { WireMessage } from '@twin/chat-protocol';
 import { AppError, platformErrors, type CursorCodec } from '@twin/platform';
-import type { Bus } from '@twin/platform/bus';
 import type { Kysely } from 'kysely';
+import type { ChatOutbox } from '../chat-outbox.ts';
 import type { DeviceIdentity } from '../core.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import { chatErrors } from '../errors.ts';
@@ -19,11 +19,10 @@ import { toWireMessage } from './wire.ts';
 
 export interface MessageServiceDeps {
   db: Kysely<any>;
-  bus: Bus;
+  outbox: ChatOutbox;
   log: MessageLog;
   conversations: ConversationService;
   cursors: CursorCodec;
-  notifyOutbox: () => void;
 }
 
 const historyScope = (conversationId: string) => `chat-history:${conversationId}`;
@@ -76,7 +75,7 @@ export class MessageService {
 
   /** Deletes the message at `seq` for everyone; resolves the tombstone entry. */
   async deleteForEveryone(caller: DeviceIdentity, conversationId: string, seq: number): Promise<WireMessage> {
-    const tombstone = await this.#db.transaction().execute(async (trx) => {
+    const { tombstone, events } = await this.#db.transaction().execute(async (trx) => {
       const { conversation, member } = await this.#deps.conversations.membership(trx, caller, conversationId);
       const entry = seq > Number(member.visible_from_seq) ? await findEntry(trx, conversationId, seq) : undefined;
       if (!entry) throw new AppError(chatErrors.message_not_found);
@@ -88,10 +87,11 @@ export class MessageService {
       const [written] = await this.#deps.log.appendInTransaction(trx, conversationId, [
         { kind: 'tombstone', senderAccountId: caller.accountId, senderDeviceId: caller.deviceId, body: new Uint8Array(0), refSeq: seq },
       ]);
-      await this.#deps.bus.writeOutbox(trx, messagesEvents([written!]));
-      return written!;
+      const events = messagesEvents([written!]);
+      await this.#deps.outbox.write(trx, events);
+      return { tombstone: written!, events };
     });
-    this.#deps.notifyOutbox();
+    this.#deps.outbox.committed(events);
     return tombstone;
   }
 }

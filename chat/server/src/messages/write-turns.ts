@@ -14,20 +14,20 @@
  * up, or one another node stored first) runs the whole turn again, so every lane's writer
  * must be safe to run twice (their reads see the rolled-back state again).
  */
-import type { Bus, NewEvent } from '@twin/platform/bus';
 import type { Kysely } from 'kysely';
+import type { ChatOutbox } from '../chat-outbox.ts';
+import type { ChatEvent } from '../core.ts';
 import { GroupCommit } from './group-commit.ts';
 
 /** Writes one lane's share of a turn inside its transaction; `attempt` counts from 1 (above it, the turn is running again). */
-export type LaneWriter<I, R> = (trx: Kysely<any>, items: readonly I[], attempt: number) => Promise<{ results: PromiseSettledResult<R>[]; events: NewEvent[] }>;
+export type LaneWriter<I, R> = (trx: Kysely<any>, items: readonly I[], attempt: number) => Promise<{ results: PromiseSettledResult<R>[]; events: ChatEvent[] }>;
 
 /** Submits one item to its lane; `gathered`: the caller gathered a turn's work itself, so start at once. */
 export type LaneSubmit<I, R> = (item: I, options?: { gathered?: boolean }) => Promise<R>;
 
 export interface WriteTurnsDeps {
   db: Kysely<any>;
-  bus: Bus;
-  notifyOutbox: () => void;
+  outbox: ChatOutbox;
   /** A failure worth running the turn again for (a unique violation from a resend). */
   isRetryable: (error: unknown) => boolean;
 }
@@ -66,19 +66,20 @@ export class WriteTurns {
     entries.forEach((entry, index) => byLane[entry.lane]!.push(index));
     for (let attempt = 1; ; attempt++) {
       try {
-        const { results, wrote } = await this.#deps.db.transaction().execute(async (trx) => {
+        const { results, events } = await this.#deps.db.transaction().execute(async (trx) => {
           const results: PromiseSettledResult<unknown>[] = new Array(entries.length);
-          const events: NewEvent[] = [];
+          const events: ChatEvent[] = [];
           for (const [lane, indexes] of byLane.entries()) {
             if (indexes.length === 0) continue;
             const written = await this.#lanes[lane]!(trx, indexes.map((index) => entries[index]!.item), attempt);
             indexes.forEach((index, i) => (results[index] = written.results[i] ?? { status: 'rejected', reason: new Error('write turn: no result for an item') }));
             events.push(...written.events);
           }
-          if (events.length > 0) await this.#deps.bus.writeOutbox(trx, events);
-          return { results, wrote: events.length > 0 };
+          await this.#deps.outbox.write(trx, events);
+          return { results, events };
         });
-        if (wrote) this.#deps.notifyOutbox();
+        // Before the items settle: this node's sockets get the messages while their senders still wait for their results.
+        this.#deps.outbox.committed(events);
         return results;
       } catch (error) {
         if (attempt < MAX_ATTEMPTS && this.#deps.isRetryable(error)) continue;

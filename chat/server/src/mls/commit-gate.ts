@@ -19,8 +19,8 @@
  */
 import { mlsGroupId, MLS_CIPHER_SUITE, type ClientMessageId, type MlsGroupView, type RegisterGroupRequest, type SubmitCommitRequest, type SubmitCommitResponse } from '@twin/chat-protocol';
 import { AppError, type SnowflakeGenerator } from '@twin/platform';
-import type { Bus } from '@twin/platform/bus';
-import type { DeviceIdentity } from '../core.ts';
+import type { ChatOutbox } from '../chat-outbox.ts';
+import type { ChatEvent, DeviceIdentity } from '../core.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import { membersOf } from '../conversations/store.ts';
 import { chatErrors } from '../errors.ts';
@@ -38,10 +38,9 @@ import { welcomeRecipients } from './welcome-routing.ts';
 export interface CommitGateDeps {
   db: store.MlsDb;
   ids: SnowflakeGenerator;
-  bus: Bus;
+  outbox: ChatOutbox;
   log: MessageLog;
   conversations: ConversationService;
-  notifyOutbox: () => void;
   isUniqueViolation: (error: unknown) => boolean;
   now?: () => number;
 }
@@ -125,6 +124,7 @@ export class CommitGate {
 
     const now = this.#now();
     let result: SubmitCommitResponse;
+    let events: ChatEvent[] = [];
     try {
       result = await this.#db.transaction().execute(async (trx) => {
         // The conversation's row lock first, as membership changes and appends take it: the roster read below holds until commit.
@@ -137,7 +137,8 @@ export class CommitGate {
         const [entry] = await this.#deps.log.appendInTransaction(trx, conversationId, [
           { kind: 'mls', senderAccountId: caller.accountId, senderDeviceId: caller.deviceId, clientMessageId: request.clientMessageId, body: bytes },
         ]);
-        await this.#deps.bus.writeOutbox(trx, messagesEvents([entry!]));
+        events = messagesEvents([entry!]);
+        await this.#deps.outbox.write(trx, events);
         if (recipients.length > 0) {
           await store.insertWelcome(
             trx,
@@ -154,7 +155,7 @@ export class CommitGate {
     }
     if (!result.duplicate) {
       this.#states.set(conversationId, epoch + 1, outcome.next);
-      this.#deps.notifyOutbox();
+      this.#deps.outbox.committed(events);
     }
     return result;
   }

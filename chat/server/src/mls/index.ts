@@ -30,10 +30,9 @@ export function buildMls(core: ChatCoreServices): MlsServices {
     gate: new CommitGate({
       db,
       ids: platform.ids,
-      bus: platform.bus,
+      outbox: core.outbox,
       log: core.log,
       conversations: core.conversations,
-      notifyOutbox: () => platform.outboxRelay.notify(),
       isUniqueViolation: (error) => platform.sql.isUniqueViolation(error),
     }),
     welcomes: new WelcomeInbox({ db, cursors: platform.cursors }),

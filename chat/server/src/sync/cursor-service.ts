@@ -8,9 +8,9 @@
  */
 import type { AccountId, ConversationId, DeviceId } from '@twin/chat-protocol';
 import { AppError } from '@twin/platform';
-import type { Bus, NewEvent } from '@twin/platform/bus';
 import { padList, pairIn } from '@twin/platform/sql';
 import type { Kysely } from 'kysely';
+import type { ChatOutbox } from '../chat-outbox.ts';
 import type { ChatEvent, DeviceIdentity, PendingConversation } from '../core.ts';
 import { chatErrors } from '../errors.ts';
 import { isStorableId } from '../http-schemas.ts';
@@ -29,10 +29,9 @@ type ReadEvent = Extract<ChatEvent, { type: 'chat.read' }>;
 
 export interface CursorServiceDeps {
   db: Kysely<any>;
-  bus: Bus;
+  outbox: ChatOutbox;
   /** The core's write turns: acks are a lane of them. */
   turns: WriteTurns;
-  notifyOutbox: () => void;
   now?: () => number;
 }
 
@@ -64,16 +63,16 @@ export class CursorService {
       const member = await trx.selectFrom('chat_member').select('read_seq').where('conversation_id', '=', conversationId).where('account_id', '=', reader.accountId).executeTakeFirst();
       if (!member) throw new AppError(chatErrors.not_a_member);
       const target = Math.min(seq, Number(conversation.last_seq));
-      if (target <= Number(member.read_seq)) return { readSeq: Number(member.read_seq), moved: false };
+      if (target <= Number(member.read_seq)) return { readSeq: Number(member.read_seq), events: [] };
       await trx.updateTable('chat_member').set({ read_seq: target }).where('conversation_id', '=', conversationId).where('account_id', '=', reader.accountId).where('read_seq', '<', target).execute();
       const event: ReadEvent = {
         type: 'chat.read',
         payload: { reads: [{ accountId: reader.accountId, deviceId: reader.deviceId, conversationId: conversationId as ConversationId, seq: target, at: now }] },
       };
-      await this.#deps.bus.writeOutbox(trx, [event]);
-      return { readSeq: target, moved: true };
+      await this.#deps.outbox.write(trx, [event]);
+      return { readSeq: target, events: [event] };
     });
-    if (result.moved) this.#deps.notifyOutbox();
+    this.#deps.outbox.committed(result.events);
     return result.readSeq;
   }
 
@@ -82,7 +81,7 @@ export class CursorService {
     return rows.map((r) => ({ conversationId: r.conversation_id as ConversationId, ackedSeq: r.acked_seq, lastSeq: r.last_seq }));
   }
 
-  async #writeAcks(trx: Kysely<ChatTables>, batch: readonly AckRequest[]): Promise<{ results: PromiseSettledResult<number>[]; events: NewEvent[] }> {
+  async #writeAcks(trx: Kysely<ChatTables>, batch: readonly AckRequest[]): Promise<{ results: PromiseSettledResult<number>[]; events: ChatEvent[] }> {
     const now = this.#now();
     const conversationIds = [...new Set(batch.map((a) => a.conversationId))];
     const [conversations, members, cursors] = await Promise.all([

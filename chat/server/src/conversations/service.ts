@@ -269,8 +269,12 @@ export class ConversationService {
       await this.#deps.outbox.write(trx, outbox);
       return { outbox, membership: events.some((e) => e.type === 'chat.membership') };
     });
-    if (wrote.membership) await this.#deps.rosters.invalidate(conversationId);
-    this.#deps.outbox.committed(wrote.outbox);
+    try {
+      // First, so that this node's handling of the events reads the new roster.
+      if (wrote.membership) await this.#deps.rosters.invalidate(conversationId);
+    } finally {
+      this.#deps.outbox.committed(wrote.outbox);
+    }
   }
 
   async #view(row: store.ConversationRow): Promise<ConversationView> {

@@ -131,8 +131,8 @@ export class DeviceService {
     const removed = await this.#deps.store.removeDevice(deviceId, accountId, this.#now(), (trx) => this.#deps.outbox.write(trx, events));
     if (!removed) throw new AppError(chatErrors.device_not_found);
     this.#active.set(deviceId, { removed: true, until: Number.POSITIVE_INFINITY });
-    await this.#deps.cache.set(`revoked-session:${deviceSessionId(deviceId)}`, 'device_removed', { ttlMs: (this.#deps.tokens.ttlSeconds + 60) * 1000 });
     this.#deps.outbox.committed(events);
+    await this.#deps.cache.set(`revoked-session:${deviceSessionId(deviceId)}`, 'device_removed', { ttlMs: (this.#deps.tokens.ttlSeconds + 60) * 1000 });
   }
 
   /**

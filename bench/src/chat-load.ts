@@ -34,7 +34,7 @@ export interface LatencyResult {
   p50Ms: number;
   p99Ms: number;
   samples: number;
-  /** send → send-result (the write path alone, without fan-out). */
+  /** send → send-result: the commit, then this node's fan-out, which goes out just before the answer. */
   persistP50Ms: number;
   persistP99Ms: number;
 }

@@ -51,6 +51,8 @@ const RECORD_ATTEMPT_AFTER_MS = 1000;
 
 export class EmbeddedConsumer implements Consumer {
   readonly group: string;
+  /** Its node's own events are not handed to it (`skipOwnEvents`). */
+  readonly skipsOwnEvents: boolean;
   readonly #ctx: EmbeddedConsumerContext;
   readonly #options: ResolvedConsumeOptions;
   #stopping = false;
@@ -69,6 +71,7 @@ export class EmbeddedConsumer implements Consumer {
     this.#ctx = ctx;
     this.#options = options;
     this.group = options.group;
+    this.skipsOwnEvents = options.skipOwnEvents;
   }
 
   start(): void {

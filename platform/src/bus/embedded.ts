@@ -62,8 +62,6 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
   /** Until the first round: it looks at every stored event (see #pruneEvents). */
   #sweptAll = false;
   #housekeepingRound: Promise<void> | undefined;
-  /** This bus's broadcast groups with a `skipOwnEvents` member running (members per group): this node's events are not queued for them. */
-  readonly #skippingOwn = new Map<string, number>();
   #queuedSinceAnalyze = 0;
   #lastAnalyze = 0;
   #lastProcessedPrune = 0;
@@ -135,11 +133,12 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     const remembered: Array<{ row: BusTables['bus_event']; claims: number }> = [];
     const deliveries: BusTables['bus_delivery'][] = [];
     const touched = new Set<string>();
+    const skippingOwn = this.#groupsSkippingOwn();
     for (const row of rows) {
-      const own = this.#skippingOwn.size > 0 && snowflakeNode(row.id) === this.nodeId;
+      const own = skippingOwn.size > 0 && snowflakeNode(row.id) === this.nodeId;
       let claims = 0;
       for (const { name, matches } of matchers) {
-        if (!matches(row.subject) || (own && this.#skippingOwn.has(name))) continue;
+        if (!matches(row.subject) || (own && skippingOwn.has(name))) continue;
         claims++;
         touched.add(name);
         deliveries.push({ group_name: name, event_id: row.id, visible_at: now, attempts: 0, last_error: null });
@@ -173,22 +172,14 @@ export class EmbeddedBus extends SqlBackedBus<EmbeddedConsumer> implements Bus {
     await this.#register(resolved);
     const consumer = new EmbeddedConsumer(this.#consumerContext, resolved);
     consumer.start();
-    const tracked = this.track(consumer);
-    if (!resolved.skipOwnEvents) return tracked;
-    const { group } = resolved;
-    this.#skippingOwn.set(group, (this.#skippingOwn.get(group) ?? 0) + 1);
-    let stopped = false;
-    return {
-      group,
-      stop: async () => {
-        await tracked.stop();
-        if (stopped) return;
-        stopped = true;
-        const members = (this.#skippingOwn.get(group) ?? 1) - 1;
-        if (members > 0) this.#skippingOwn.set(group, members);
-        else this.#skippingOwn.delete(group);
-      },
-    };
+    return this.track(consumer);
+  }
+
+  /** This bus's broadcast groups with a member running that skips this node's own events: those are not queued for them. */
+  #groupsSkippingOwn(): Set<string> {
+    const groups = new Set<string>();
+    for (const consumer of this.consumers) if (consumer.skipsOwnEvents) groups.add(consumer.group);
+    return groups;
   }
 
   async registerGroup(options: GroupOptions): Promise<string> {
